@@ -1,0 +1,126 @@
+/**
+ * The one definition of the chain's Pub/Sub topology. The local runtime creates exactly this
+ * on the emulator; infra/ declares the same in Terraform and a test checks the two agree.
+ */
+
+export const TOPICS = {
+  deployFinished: 'deploy-finished',
+  testsFinished: 'tests-finished',
+  analysisFinished: 'analysis-finished',
+  deployRequested: 'deploy-requested',
+  loopEvents: 'loop-events',
+  watchdogTick: 'watchdog-tick',
+  deadLetter: 'dead-letter',
+} as const;
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Cloud Function names, as registered with functions-framework and deployed. */
+export const FUNCTIONS = {
+  runTests: 'run-tests',
+  analyze: 'analyze',
+  report: 'report',
+  watchdog: 'watchdog',
+} as const;
+export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
+
+export interface RetryPolicy {
+  minimumBackoffSeconds: number;
+  maximumBackoffSeconds: number;
+}
+
+export interface PushSubscription {
+  kind: 'push';
+  name: string;
+  topic: TopicName;
+  /** The function that receives the pushes. */
+  function: FunctionName;
+  ackDeadlineSeconds: number;
+  retryPolicy: RetryPolicy;
+  /** Delivery attempts before the message goes to the dead-letter topic. */
+  maxDeliveryAttempts: number;
+}
+
+export interface PullSubscription {
+  kind: 'pull';
+  name: string;
+  topic: TopicName;
+  ackDeadlineSeconds: number;
+  /** Only the local runtime uses it; in the cloud a managed service consumes the topic. */
+  localOnly: boolean;
+  purpose: string;
+}
+
+export type Subscription = PushSubscription | PullSubscription;
+
+const retryPolicy: RetryPolicy = { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 };
+
+/**
+ * Five attempts: a transient fault (Firestore contention, an emulator restart) gets four
+ * more tries over about a minute; anything still failing is a defect a person must see.
+ */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
+export const SUBSCRIPTIONS: readonly Subscription[] = [
+  {
+    kind: 'push',
+    name: 'run-tests',
+    topic: TOPICS.deployFinished,
+    function: FUNCTIONS.runTests,
+    ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    kind: 'push',
+    name: 'analyze',
+    topic: TOPICS.testsFinished,
+    function: FUNCTIONS.analyze,
+    ackDeadlineSeconds: 120,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    kind: 'push',
+    name: 'report',
+    topic: TOPICS.analysisFinished,
+    function: FUNCTIONS.report,
+    ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    kind: 'push',
+    name: 'watchdog',
+    topic: TOPICS.watchdogTick,
+    function: FUNCTIONS.watchdog,
+    ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    kind: 'pull',
+    name: 'local-deployer',
+    topic: TOPICS.deployRequested,
+    ackDeadlineSeconds: 600,
+    localOnly: true,
+    purpose: 'the local deployer; in the cloud a Cloud Build Pub/Sub trigger consumes deploy-requested',
+  },
+  {
+    kind: 'pull',
+    name: 'dead-letter-inspect',
+    topic: TOPICS.deadLetter,
+    ackDeadlineSeconds: 60,
+    localOnly: false,
+    purpose: 'holds what could not be delivered, for `tdl` and people to inspect',
+  },
+];
+
+export function pushSubscriptions(): PushSubscription[] {
+  return SUBSCRIPTIONS.filter((s): s is PushSubscription => s.kind === 'push');
+}
+
+export function subscriptionFor(fn: FunctionName): PushSubscription {
+  const sub = pushSubscriptions().find((s) => s.function === fn);
+  if (!sub) throw new Error(`no push subscription targets function ${fn}`);
+  return sub;
+}
