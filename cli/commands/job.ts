@@ -1,0 +1,62 @@
+import { EXIT, UsageError, type Command } from '../command.js';
+import { parse } from '../args.js';
+import { runJob } from '../../shared/job/run-job.js';
+import { services } from '../../shared/wiring.js';
+
+const usage = `Usage: tdl job [--results GLOB]... [--timeout SECONDS] -- COMMAND [ARGS...]
+
+The test job's entry point (Cloud Run Job and local runtime alike). Runs the suite command,
+streams its output with a running count, reads the result files matching the globs, stores
+them in the cycle and publishes tests-finished.
+
+Environment: TDL_LOOP_ID, TDL_CYCLE, TDL_JOB_ID (set by whoever launched the job),
+TDL_RESULTS (comma-separated globs, when --results is not given), GOOGLE_CLOUD_PROJECT,
+and the emulator hosts locally. TDL_URL_<SERVICE> and BASE_URL reach the suite unchanged.
+
+Exit: 0 all tests passed; 1 tests failed; 2 usage; 3 the suite crashed or wrote no
+readable results; 4 the cycle had moved on, results not recorded.`;
+
+export const jobCommand: Command = {
+  name: 'job',
+  summary: 'run the suite as the test job and report its results into the cycle',
+  usage,
+  async run(argv) {
+    const dash = argv.indexOf('--');
+    if (dash < 0 || dash === argv.length - 1) throw new UsageError('give the suite command after --');
+    const { values } = parse(argv.slice(0, dash), {
+      results: { type: 'string', multiple: true },
+      timeout: { type: 'string', default: '1800' },
+    });
+    const env = process.env;
+    const loopId = env.TDL_LOOP_ID;
+    const cycle = Number(env.TDL_CYCLE);
+    const jobId = env.TDL_JOB_ID;
+    if (!loopId || !jobId || !Number.isInteger(cycle) || cycle < 1) {
+      throw new UsageError('TDL_LOOP_ID, TDL_CYCLE (a positive integer) and TDL_JOB_ID must be set');
+    }
+    const globs = values.results ?? (env.TDL_RESULTS ? env.TDL_RESULTS.split(',').map((s) => s.trim()).filter(Boolean) : []);
+    if (globs.length === 0) throw new UsageError('no result globs: pass --results GLOB or set TDL_RESULTS');
+    const timeoutSeconds = Number(values.timeout);
+    if (!(timeoutSeconds > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+    const svc = services();
+    try {
+      const { exitCode } = await runJob({
+        loopId,
+        cycle,
+        jobId,
+        command: argv.slice(dash + 1),
+        cwd: process.cwd(),
+        env: {},
+        resultGlobs: globs,
+        timeoutSeconds,
+        say: (line) => process.stdout.write(`${line}\n`),
+        record: svc.recordResults,
+      });
+      return exitCode;
+    } finally {
+      await svc.close();
+    }
+  },
+};
+
+export { EXIT };

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { describeIssues } from './loop-config.js';
+
+/** The environment of a function instance or the test job, read once at cold start. */
+export const RuntimeEnv = z.object({
+  GOOGLE_CLOUD_PROJECT: z.string().min(1, 'set GOOGLE_CLOUD_PROJECT to the project id (locally any "demo-" id)'),
+  TDL_FIRESTORE_DATABASE: z.string().default('(default)'),
+  /** Cloud: the Cloud Run Job that runs the suite. */
+  TDL_TEST_JOB: z.string().optional(),
+  TDL_REGION: z.string().default('us-central1'),
+  /** Local: the local runtime's job endpoint that stands in for the Cloud Run Admin API. */
+  TDL_LOCAL_JOBS_URL: z.string().url().optional(),
+  TDL_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  PUBSUB_EMULATOR_HOST: z.string().optional(),
+  FIRESTORE_EMULATOR_HOST: z.string().optional(),
+});
+export type RuntimeEnv = z.infer<typeof RuntimeEnv>;
+
+export function loadRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
+  const parsed = RuntimeEnv.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`environment: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,78 @@
+import { findResultFiles, readResultFiles } from '../results/ingest.js';
+import type { TestRun } from '../results/model.js';
+import { runCommand } from '../local/commands.js';
+import type { JobReport } from '../loop/steps/record-results.js';
+import type { StepOutcome } from '../loop/steps/deps.js';
+
+export interface JobOptions {
+  loopId: string;
+  cycle: number;
+  jobId: string;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  resultGlobs: string[];
+  timeoutSeconds: number;
+  say: (line: string) => void;
+  /** Stores the results and publishes tests-finished (the record-results step). */
+  record: (report: JobReport) => Promise<StepOutcome>;
+}
+
+/** Exit codes of `tdl job`: a crashed suite is told apart from a failing one. */
+export const JOB_EXIT = { passed: 0, testsFailed: 1, usage: 2, crashed: 3, notRecorded: 4 } as const;
+
+/** Lines that report one test's outcome in common runners' console output. */
+const OUTCOME_LINE = /^\s*(✔|✓|✖|✗|×|ok \d|not ok \d|PASS(ED)?\b|FAIL(ED)?\b|.+ (PASSED|FAILED|ERROR)( |$))/;
+
+/**
+ * The test job: runs the suite, streams its output with a running count, reads the result
+ * files and hands them to `record`. Used by the Cloud Run Job and the local runtime alike.
+ */
+export async function runJob(options: JobOptions): Promise<{ exitCode: number; run: TestRun; crashed: boolean }> {
+  const { say } = options;
+  say(`job ${options.jobId}: running ${options.command.join(' ')} in ${options.cwd}`);
+  let outcomes = 0;
+  let lines = 0;
+  const started = Date.now();
+  const ticker = setInterval(() => {
+    say(`job ${options.jobId}: ${Math.round((Date.now() - started) / 1000)} s, ${outcomes} tests reported so far`);
+  }, 5000);
+  const result = await runCommand('tests', options.command, {
+    cwd: options.cwd,
+    env: options.env,
+    timeoutSeconds: options.timeoutSeconds,
+    onLine: (line) => {
+      lines++;
+      if (OUTCOME_LINE.test(line)) outcomes++;
+      say(`  | ${line}`);
+    },
+  }).finally(() => clearInterval(ticker));
+  say(
+    `job ${options.jobId}: suite ${result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`} after ${((Date.now() - started) / 1000).toFixed(1)} s (${lines} lines, ${outcomes} outcomes seen)`,
+  );
+
+  const files = await findResultFiles(options.cwd, options.resultGlobs);
+  const run = await readResultFiles(files);
+  if (files.length === 0) {
+    run.rejected.push({ path: options.resultGlobs.join(', '), reason: 'the suite wrote no result file matching these globs' });
+  }
+  for (const r of run.rejected) say(`job ${options.jobId}: result file ${r.path} rejected: ${r.reason}`);
+  const crashed = result.exitCode === null || result.timedOut || run.totals.tests === 0;
+  const t = run.totals;
+  say(`job ${options.jobId}: ${t.tests} tests read from ${files.length} file(s): ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`);
+
+  const outcome = await options.record({
+    loopId: options.loopId,
+    cycle: options.cycle,
+    jobId: options.jobId,
+    run,
+    exitCode: result.exitCode,
+    crashed,
+    commandStartedAt: result.startedAt,
+    commandFinishedAt: result.finishedAt,
+  });
+  say(`job ${options.jobId}: ${outcome.detail}`);
+  if (outcome.kind !== 'done') return { exitCode: JOB_EXIT.notRecorded, run, crashed };
+  if (crashed) return { exitCode: JOB_EXIT.crashed, run, crashed };
+  return { exitCode: t.failed + t.errors > 0 ? JOB_EXIT.testsFailed : JOB_EXIT.passed, run, crashed };
+}

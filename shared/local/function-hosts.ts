@@ -1,0 +1,77 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FUNCTIONS, type FunctionName } from '../topology.js';
+import { ProcessGroup, freePort, waitFor } from './processes.js';
+import { forEachLine } from './commands.js';
+
+/** The repository root: where package.json (whose `main` is the functions module) lives. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package.json of test-deploy-loop not found');
+    dir = up;
+  }
+  return dir;
+}
+
+export interface FunctionHost {
+  name: FunctionName;
+  port: number;
+  url: string;
+  process: ProcessGroup;
+  /** Kills the server at once, as a crash would, and starts it again on the same port. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts each function in its own functions-framework server, the way Cloud Functions runs
+ * it: the framework's own CLI, `--source` the package root (its `main` registers the functions),
+ * `--target` the function name. The compiled module (dist/) must exist: `npm run build`.
+ */
+export async function startFunctionHosts(options: {
+  env: Record<string, string>;
+  names?: FunctionName[];
+  logDir?: string;
+  onOutput?: (name: FunctionName, line: string) => void;
+}): Promise<FunctionHost[]> {
+  const root = packageRoot();
+  if (!existsSync(path.join(root, 'dist', 'functions', 'index.js'))) {
+    throw new Error(`dist/functions/index.js is missing: run \`npm run build\` in ${root}`);
+  }
+  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework/package.json')), 'build', 'src', 'main.js');
+  const names = options.names ?? Object.values(FUNCTIONS);
+  return Promise.all(
+    names.map(async (name) => {
+      const port = await freePort();
+      const spawnOne = async () => {
+        const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${root}`], {
+          env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        forEachLine(group, (line) => options.onOutput?.(name, line));
+        await waitFor(`function ${name} on port ${port}`, async () => {
+          if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
+          const res = await fetch(`http://127.0.0.1:${port}/robots.txt`, { signal: AbortSignal.timeout(500) });
+          await res.arrayBuffer();
+          return true;
+        }, 20_000, 50);
+        return group;
+      };
+      const host: FunctionHost = {
+        name,
+        port,
+        url: `http://127.0.0.1:${port}/`,
+        process: await spawnOne(),
+        async restart() {
+          host.process.kill();
+          await host.process.wait();
+          host.process = await spawnOne();
+        },
+      };
+      return host;
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { SUBSCRIPTIONS, TOPICS, type FunctionName, type Subscription } from '../topology.js';
+
+const ALREADY_EXISTS = 6;
+
+export interface TopologyOptions {
+  /** Push endpoint of each function; push subscriptions of functions not listed are skipped. */
+  endpoints: Partial<Record<FunctionName, string>>;
+  /** Overrides for tests that want faster redelivery than the cloud's policy. */
+  retry?: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
+}
+
+/**
+ * Creates the topology of shared/topology.ts on the emulator (or any project): every topic,
+ * every subscription with its ack deadline, retry policy and dead-letter policy. Idempotent:
+ * an existing push subscription gets its endpoint updated, since local ports change per run.
+ */
+export async function ensureTopology(pubsub: PubSub, options: TopologyOptions): Promise<void> {
+  await Promise.all(Object.values(TOPICS).map((t) => createIgnoringExisting(() => pubsub.createTopic(t))));
+  const project = pubsub.projectId;
+  const deadLetterTopic = `projects/${project}/topics/${TOPICS.deadLetter}`;
+  await Promise.all(
+    SUBSCRIPTIONS.map(async (sub) => {
+      const settings = subscriptionSettings(sub, options, deadLetterTopic);
+      if (!settings) return;
+      const created = await createIgnoringExisting(() => pubsub.topic(sub.topic).createSubscription(sub.name, settings));
+      if (!created && settings.pushConfig) await pubsub.subscription(sub.name).modifyPushConfig(settings.pushConfig);
+    }),
+  );
+}
+
+function subscriptionSettings(sub: Subscription, options: TopologyOptions, deadLetterTopic: string) {
+  if (sub.kind === 'pull') {
+    return { ackDeadlineSeconds: sub.ackDeadlineSeconds };
+  }
+  const endpoint = options.endpoints[sub.function];
+  if (!endpoint) return null;
+  const retry = options.retry ?? sub.retryPolicy;
+  return {
+    ackDeadlineSeconds: sub.ackDeadlineSeconds,
+    pushConfig: { pushEndpoint: endpoint },
+    retryPolicy: {
+      minimumBackoff: { seconds: retry.minimumBackoffSeconds },
+      maximumBackoff: { seconds: retry.maximumBackoffSeconds },
+    },
+    deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: sub.maxDeliveryAttempts },
+  };
+}
+
+/** Returns false when the resource already existed. */
+async function createIgnoringExisting(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === ALREADY_EXISTS) return false;
+    throw error;
+  }
+}

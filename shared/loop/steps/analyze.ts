@@ -1,0 +1,122 @@
+import type { TestsFinished } from '../../messages.js';
+import type { TestCase } from '../../results/model.js';
+import type { CycleDoc, LoopDoc } from '../model.js';
+import type { AnalysisFacts } from '../decide.js';
+import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
+import { addSeconds } from './run-tests.js';
+import type { StepDeps, StepOutcome } from './deps.js';
+
+export interface AnalyzerInput {
+  loop: LoopDoc;
+  cycle: CycleDoc;
+  cases: TestCase[];
+  previous: { cycle: CycleDoc; cases: TestCase[] } | null;
+}
+
+export interface AnalyzerOutput {
+  /** Compact, JSON-serializable analysis stored on the cycle for the report and the console. */
+  analysis: Record<string, unknown>;
+  facts: AnalysisFacts;
+}
+
+/** Pure: the analysis of one cycle. The rule-based one lives in shared/analysis. */
+export type CycleAnalyzer = (input: AnalyzerInput) => AnalyzerOutput;
+
+export interface AnalyzeDeps extends StepDeps {
+  analyzer: CycleAnalyzer;
+}
+
+/** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
+export function createAnalyze(deps: AnalyzeDeps) {
+  return async function analyze(message: TestsFinished): Promise<StepOutcome> {
+    const { loopId, cycle: n } = message;
+    const [loop, cycle] = await Promise.all([deps.store.getLoop(loopId), deps.store.getCycle(loopId, n)]);
+    if (!loop || !cycle) return { kind: 'ignored', detail: `tests-finished for unknown cycle ${loopId}/${n}` };
+    if (cycle.testJob?.jobId !== message.jobId) {
+      return { kind: 'ignored', detail: `tests-finished from job ${message.jobId}, but cycle ${n} ran ${cycle.testJob?.jobId}: ignored` };
+    }
+    if (cycle.phase !== 'analyzing') {
+      // A redelivery after the analysis was stored: publish what the first delivery may not have.
+      await flushOutbox(deps, loopId, n, unpublished(cycle));
+      return { kind: cycle.phase === 'superseded' ? 'ignored' : 'duplicate', detail: `cycle ${n} is already ${cycle.phase}` };
+    }
+
+    const started = performance.now();
+    const cases = await deps.store.readResults(loopId, n);
+    const previous = await previousCycle(deps, loopId, n);
+    const { analysis, facts } = deps.analyzer({ loop, cycle, cases, previous });
+    const analysisMs = Math.round(performance.now() - started);
+
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const entries = await deps.store.transact({ loopId, cycle: n }, ({ cycle: c }) => {
+      if (!c || c.phase !== 'analyzing' || c.testJob?.jobId !== message.jobId) return { result: null };
+      const out = [
+        outboxMessage(
+          `analysis-finished-${n}`,
+          'analysis-finished',
+          { loopId, cycle: n, passRate: facts.passRate, criteriaMet: facts.criteriaMet },
+          at,
+        ),
+        outboxMessage(
+          `reporting-${n}`,
+          'loop-events',
+          {
+            loopId,
+            cycle: n,
+            type: 'phase-changed',
+            phase: 'reporting',
+            detail: describeFacts(facts),
+            facts: { passRate: facts.passRate, failing: facts.failing, criteriaMet: facts.criteriaMet },
+            at,
+          },
+          at,
+        ),
+      ];
+      return {
+        writes: {
+          cycles: [
+            {
+              n,
+              data: {
+                phase: 'reporting',
+                passRate: facts.passRate,
+                analysis: { ...analysis, facts, analysisMs },
+                deadline: addSeconds(now, loop.config.deadlines.analysisSeconds),
+                phaseAt: { reporting: at },
+                outbox: Object.fromEntries(out),
+              },
+            },
+          ],
+        },
+        result: out,
+      };
+    });
+    if (!entries) return { kind: 'duplicate', detail: `cycle ${n} was analyzed by another delivery` };
+    await flushOutbox(deps, loopId, n, entries);
+    return { kind: 'done', detail: `cycle ${n} analyzed in ${analysisMs} ms: ${describeFacts(facts)}` };
+  };
+}
+
+/** The latest earlier cycle that ran tests, for the cycle-to-cycle diff. */
+async function previousCycle(
+  deps: StepDeps,
+  loopId: string,
+  n: number,
+): Promise<{ cycle: CycleDoc; cases: TestCase[] } | null> {
+  for (let k = n - 1; k >= 1; k--) {
+    const c = await deps.store.getCycle(loopId, k);
+    if (c && c.phase === 'done' && (c.totals?.tests ?? 0) > 0) {
+      return { cycle: c, cases: await deps.store.readResults(loopId, k) };
+    }
+  }
+  return null;
+}
+
+function describeFacts(f: AnalysisFacts): string {
+  const rate = f.passRate === null ? 'no tests ran' : `pass rate ${(f.passRate * 100).toFixed(1)} %`;
+  const cats = Object.entries(f.categories)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `${rate}, ${f.failing} failing${cats ? ` (${cats})` : ''}; criteria ${f.criteriaMet ? 'met' : `not met: ${f.unmet.join('; ')}`}`;
+}

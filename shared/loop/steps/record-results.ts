@@ -1,0 +1,101 @@
+import type { TestsFinished } from '../../messages.js';
+import type { TestRun } from '../../results/model.js';
+import { flushOutbox, outboxMessage } from '../outbox.js';
+import { addSeconds } from './run-tests.js';
+import type { StepDeps, StepOutcome } from './deps.js';
+
+export interface JobReport {
+  loopId: string;
+  cycle: number;
+  jobId: string;
+  run: TestRun;
+  exitCode: number | null;
+  crashed: boolean;
+  commandStartedAt: string;
+  commandFinishedAt: string;
+}
+
+/**
+ * The test job's last act: stores the cases in chunks, moves the cycle from testing to
+ * analyzing and publishes tests-finished. A job whose cycle was superseded stores nothing.
+ */
+export function createRecordResults(deps: StepDeps) {
+  return async function recordResults(report: JobReport): Promise<StepOutcome> {
+    const { loopId, cycle: n, jobId } = report;
+    const before = await deps.store.getCycle(loopId, n);
+    if (!before || before.phase !== 'testing' || before.testJob?.jobId !== jobId) {
+      return {
+        kind: 'ignored',
+        detail: `cycle ${n} is ${before?.phase ?? 'missing'} (job ${before?.testJob?.jobId ?? 'none'}): results of ${jobId} not recorded`,
+      };
+    }
+    const chunks = await deps.store.saveResults(loopId, n, report.run.cases);
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const finished: TestsFinished = {
+      loopId,
+      cycle: n,
+      jobId,
+      exitCode: report.exitCode,
+      crashed: report.crashed,
+      totals: report.run.totals,
+      rejected: report.run.rejected.slice(0, 100),
+      resultChunks: chunks,
+      startedAt: report.commandStartedAt,
+      finishedAt: report.commandFinishedAt,
+    };
+    const t = report.run.totals;
+    const result = await deps.store.transact({ loopId, cycle: n }, ({ cycle, loop }) => {
+      if (!cycle || !loop || cycle.phase !== 'testing' || cycle.testJob?.jobId !== jobId) {
+        return { result: null };
+      }
+      const entries = [
+        outboxMessage(`tests-finished-${n}`, 'tests-finished', finished, at),
+        outboxMessage(
+          `analyzing-${n}`,
+          'loop-events',
+          {
+            loopId,
+            cycle: n,
+            type: 'phase-changed',
+            phase: 'analyzing',
+            detail: `${t.tests} tests: ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped${report.crashed ? ' (suite crashed)' : ''}`,
+            facts: { tests: t.tests, passed: t.passed, failed: t.failed, errors: t.errors, skipped: t.skipped },
+            at,
+          },
+          at,
+        ),
+      ];
+      return {
+        writes: {
+          cycles: [
+            {
+              n,
+              data: {
+                phase: 'analyzing',
+                totals: t,
+                rejected: finished.rejected,
+                resultChunks: chunks,
+                testJob: {
+                  ...cycle.testJob,
+                  jobId,
+                  exitCode: report.exitCode,
+                  crashed: report.crashed,
+                  commandStartedAt: report.commandStartedAt,
+                  commandFinishedAt: report.commandFinishedAt,
+                },
+                deadline: addSeconds(now, loop.config.deadlines.analysisSeconds),
+                phaseAt: { analyzing: at },
+                outbox: Object.fromEntries(entries),
+              },
+            },
+          ],
+        },
+        result: entries,
+      };
+    });
+    if (!result) return { kind: 'ignored', detail: `cycle ${n} moved on while ${jobId} stored its results` };
+    await flushOutbox(deps, loopId, n, result);
+    return { kind: 'done', detail: `cycle ${n}: ${t.tests} results stored in ${chunks} chunks` };
+  };
+}

@@ -1,0 +1,64 @@
+import type { TxPlan, TxView } from '../../store.js';
+import type { OutboxEntry, Phase } from '../model.js';
+import type { Decision } from '../decide.js';
+import { flushOutbox, unpublished } from '../outbox.js';
+import { analysisFacts, applyDecision } from './report.js';
+import { addSeconds } from './run-tests.js';
+import type { StepDeps, StepOutcome } from './deps.js';
+
+interface WatchdogPlan {
+  pending: Array<[string, OutboxEntry]>;
+  closed?: string;
+}
+
+/**
+ * watchdog, on each tick: a phase past its deadline is closed with an explicit verdict, so no
+ * loop hangs in silence. A cycle whose next message was written but never published is
+ * nudged instead: its outbox is published again and it gets one more phase's time.
+ */
+export function createWatchdog(deps: StepDeps) {
+  return async function watchdog(): Promise<StepOutcome> {
+    const now = deps.clock.now();
+    const overdue = await deps.store.overdueCycles(now.toISOString());
+    const closed: string[] = [];
+    for (const ref of overdue) {
+      const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
+      await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
+      if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
+    }
+    const detail = closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`;
+    if (closed.length) deps.log.warn(`watchdog: ${detail}`);
+    return { kind: 'done', detail };
+  };
+}
+
+const TIMEOUT_REASON: Partial<Record<Phase, (seconds: number, jobId: string) => string>> = {
+  deploying: (s) => `the deployment did not finish within ${s} s`,
+  testing: (s, job) => `test job ${job} never reported within ${s} s`,
+  analyzing: (s) => `the analysis did not finish within ${s} s`,
+  reporting: (s) => `the report was not written within ${s} s`,
+};
+
+export function planTimeout(view: TxView, n: number, now: Date): TxPlan<WatchdogPlan> {
+  const { loop, cycle } = view;
+  if (!loop || !cycle || !cycle.deadline || Date.parse(cycle.deadline) > now.getTime()) return { result: { pending: [] } };
+  const reasonOf = TIMEOUT_REASON[cycle.phase];
+  if (!reasonOf) return { result: { pending: [] } };
+  const pending = unpublished(cycle);
+  const budget = loop.config.deadlines;
+  const seconds =
+    cycle.phase === 'deploying' ? budget.deploySeconds : cycle.phase === 'testing' ? budget.testSeconds : budget.analysisSeconds;
+  if (pending.length > 0) {
+    return {
+      writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds) } }] },
+      result: { pending },
+    };
+  }
+  const decision: Decision = {
+    verdict: 'blocked',
+    reason: reasonOf(seconds, cycle.testJob?.jobId ?? 'none'),
+    nextAction: 'a person checks the step that stopped (its logs), then re-runs with `tdl rerun`',
+  };
+  const plan = applyDecision(loop, cycle, decision, analysisFacts(cycle), now);
+  return { writes: plan.writes, result: { pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
+}

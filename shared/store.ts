@@ -1,0 +1,80 @@
+import type { CycleDoc, LoopDoc } from './loop/model.js';
+import type { TestCase } from './results/model.js';
+
+/** A record that a message was handled by a step, so a redelivery changes nothing. */
+export interface DedupRecord {
+  key: string;
+  step: string;
+  messageId: string;
+  loopId?: string;
+  cycle?: number;
+  state: 'in-progress' | 'completed';
+  outcome?: string;
+  at: string;
+  /** An in-progress record past this time is taken over by a redelivery (the first try died). */
+  expiresAt: string;
+}
+
+/** What a transaction saw: the loop, the cycle asked for, the loop's current cycle, the dedup record. */
+export interface TxView {
+  loop: LoopDoc | null;
+  cycle: CycleDoc | null;
+  current: CycleDoc | null;
+  dedup: DedupRecord | null;
+}
+
+/** Writes are merged into the documents (maps merge, arrays and scalars replace). */
+export interface TxWrites {
+  loop?: Partial<LoopDoc>;
+  cycles?: Array<{ n: number; data: Partial<CycleDoc> }>;
+  dedup?: DedupRecord;
+}
+
+export interface TxPlan<R> {
+  writes?: TxWrites;
+  result: R;
+}
+
+export interface RejectedMessage {
+  source: string;
+  messageId: string;
+  reason: string;
+  loopId?: string;
+  /** The start of the payload as received, for a person to see what was sent. */
+  excerpt: string;
+  receivedAt: string;
+}
+
+export interface CycleRef {
+  loopId: string;
+  n: number;
+  phase: string;
+  deadline: string;
+}
+
+/**
+ * The loop's state. Every phase change goes through `transact`: a pure `plan` function
+ * sees a consistent view and returns the writes, applied atomically; it may run more
+ * than once when transactions contend, so it must not have side effects.
+ */
+export interface LoopStore {
+  transact<R>(
+    request: { loopId: string; cycle?: number; dedupKey?: string },
+    plan: (view: TxView) => TxPlan<R>,
+  ): Promise<R>;
+  /** Creates the loop document, replacing an earlier loop of the same id and its cycles when `reset`. */
+  putLoop(loop: LoopDoc, options: { reset: boolean }): Promise<void>;
+  getLoop(loopId: string): Promise<LoopDoc | null>;
+  listLoops(): Promise<LoopDoc[]>;
+  getCycle(loopId: string, n: number): Promise<CycleDoc | null>;
+  listCycles(loopId: string): Promise<CycleDoc[]>;
+  /** Stores a cycle's cases in chunk documents with batched writes; returns the chunk count. */
+  saveResults(loopId: string, n: number, cases: TestCase[]): Promise<number>;
+  readResults(loopId: string, n: number): Promise<TestCase[]>;
+  markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  completeDedup(key: string, outcome: string): Promise<void>;
+  releaseDedup(key: string): Promise<void>;
+  recordRejected(message: RejectedMessage): Promise<void>;
+  /** Active cycles whose phase deadline is before `now`. */
+  overdueCycles(now: string): Promise<CycleRef[]>;
+}

@@ -1,0 +1,78 @@
+import { PubSub } from '@google-cloud/pubsub';
+import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
+import { createFirestore, FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import { PubSubPublisher } from './adapters/pubsub-publisher.js';
+import { HttpHealthProbe } from './adapters/http-health-probe.js';
+import { HttpJobLauncher } from './adapters/local/http-job-launcher.js';
+import { CloudRunJobLauncher } from './adapters/cloud/cloud-run-job-launcher.js';
+import { createJsonLogger } from './logger.js';
+import { systemClock, type TestJobLauncher } from './ports.js';
+import { ConfigError } from './errors.js';
+import { basicAnalyzer } from './loop/basic-analyzer.js';
+import { createRunTests } from './loop/steps/run-tests.js';
+import { createAnalyze } from './loop/steps/analyze.js';
+import { createReport } from './loop/steps/report.js';
+import { createWatchdog } from './loop/steps/watchdog.js';
+import { createRecordResults } from './loop/steps/record-results.js';
+
+/**
+ * Production wiring: clients created once per instance, on first use, from the validated
+ * environment. Functions and the test job call `services()`; tests build their own deps.
+ */
+export interface Services {
+  env: RuntimeEnv;
+  store: FirestoreLoopStore;
+  publisher: PubSubPublisher;
+  runTests: ReturnType<typeof createRunTests>;
+  analyze: ReturnType<typeof createAnalyze>;
+  report: ReturnType<typeof createReport>;
+  watchdog: ReturnType<typeof createWatchdog>;
+  recordResults: ReturnType<typeof createRecordResults>;
+  log: ReturnType<typeof createJsonLogger>;
+  close(): Promise<void>;
+}
+
+let instance: Services | undefined;
+
+export function services(): Services {
+  instance ??= createServices(loadRuntimeEnv());
+  return instance;
+}
+
+export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
+  const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
+  const store = new FirestoreLoopStore(firestore);
+  const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
+  const log = createJsonLogger(component);
+  const base = { store, publisher, clock: systemClock, log };
+  let launcher: TestJobLauncher | undefined;
+  const lazyLauncher: TestJobLauncher = {
+    launch: (request) => {
+      launcher ??= createLauncher(env);
+      return launcher.launch(request);
+    },
+  };
+  return {
+    env,
+    store,
+    publisher,
+    log,
+    runTests: createRunTests({ ...base, health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS), launcher: lazyLauncher }),
+    analyze: createAnalyze({ ...base, analyzer: basicAnalyzer }),
+    report: createReport(base),
+    watchdog: createWatchdog(base),
+    recordResults: createRecordResults(base),
+    async close() {
+      await publisher.close();
+      await firestore.terminate();
+    },
+  };
+}
+
+function createLauncher(env: RuntimeEnv): TestJobLauncher {
+  if (env.TDL_LOCAL_JOBS_URL) return new HttpJobLauncher(env.TDL_LOCAL_JOBS_URL);
+  if (env.TDL_TEST_JOB) {
+    return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
+  }
+  throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
