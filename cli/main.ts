@@ -3,10 +3,8 @@ import { ConfigError } from '../shared/errors.js';
 import { localCommand } from './commands/local.js';
 import { jobCommand } from './commands/job.js';
 import { emulatorsCommand } from './commands/emulators.js';
-import { resultsCommand } from './commands/results.js';
-import { classifyCommand } from './commands/classify.js';
 
-const COMMANDS: Command[] = [localCommand, jobCommand, resultsCommand, classifyCommand, emulatorsCommand];
+const COMMANDS: Command[] = [localCommand, jobCommand, emulatorsCommand];
 
 export function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { findResultFiles, readResultFiles } from '../results/ingest.js';
 import type { TestRun } from '../results/model.js';
 import { runCommand } from '../local/commands.js';
@@ -51,8 +52,15 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
     `job ${options.jobId}: suite ${result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`} after ${((Date.now() - started) / 1000).toFixed(1)} s (${lines} lines, ${outcomes} outcomes seen)`,
   );
 
-  const files = await findResultFiles(options.cwd, options.resultGlobs);
+  const found = await findResultFiles(options.cwd, options.resultGlobs);
+  // A file older than this run is a previous run's: reading it would report tests that did not run.
+  const since = Date.parse(result.startedAt) - 1000;
+  const fresh: string[] = [];
+  const stale: string[] = [];
+  for (const f of found) ((await stat(f)).mtimeMs >= since ? fresh : stale).push(f);
+  const files = fresh;
   const run = await readResultFiles(files);
+  for (const f of stale) run.rejected.push({ path: f, reason: 'older than this run: left by an earlier run, not read' });
   if (files.length === 0) {
     run.rejected.push({ path: options.resultGlobs.join(', '), reason: 'the suite wrote no result file matching these globs' });
   }

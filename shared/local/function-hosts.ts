@@ -41,7 +41,8 @@ export async function startFunctionHosts(options: {
   if (!existsSync(path.join(root, 'dist', 'functions', 'index.js'))) {
     throw new Error(`dist/functions/index.js is missing: run \`npm run build\` in ${root}`);
   }
-  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework/package.json')), 'build', 'src', 'main.js');
+  // The framework's CLI sits beside its entry module (build/src/main.js); package.json is not exported.
+  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')), 'main.js');
   const names = options.names ?? Object.values(FUNCTIONS);
   return Promise.all(
     names.map(async (name) => {

@@ -33,8 +33,10 @@ function subscriptionSettings(sub: Subscription, options: TopologyOptions, deadL
   if (sub.kind === 'pull') {
     return { ackDeadlineSeconds: sub.ackDeadlineSeconds };
   }
-  const endpoint = options.endpoints[sub.function];
-  if (!endpoint) return null;
+  const base = options.endpoints[sub.function];
+  if (!base) return null;
+  // functions-framework reads the topic from the path of a raw Pub/Sub push, as Eventarc's URLs carry it.
+  const endpoint = `${base.replace(/\/+$/, '')}/${deadLetterTopic.replace(/topics\/.*$/, `topics/${sub.topic}`)}`;
   const retry = options.retry ?? sub.retryPolicy;
   return {
     ackDeadlineSeconds: sub.ackDeadlineSeconds,

@@ -31,7 +31,7 @@ export const basicAnalyzer: CycleAnalyzer = ({ loop, cycle, cases }) => {
       failing: failing.length,
       criteriaMet: unmet.length === 0,
       unmet,
-      categories: failing.length ? { unknown: failing.length } : {},
+      categories: (failing.length ? { unknown: failing.length } : {}) as Record<string, number>,
       signatures: [],
     },
   };
