@@ -3,4 +3,4 @@ import { FUNCTIONS, TOPICS } from '../shared/topology.js';
 import { pubsubHandler } from '../shared/pubsub/handler.js';
 import { services } from '../shared/wiring.js';
 
-cloudEvent(FUNCTIONS.analyze, pubsubHandler(TOPICS.testsFinished, services, (m) => services().analyze(m)));
+cloudEvent(FUNCTIONS.analyze, pubsubHandler(TOPICS.testsFinished, services, (m, id) => services().analyze(m, id)));

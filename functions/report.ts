@@ -3,4 +3,4 @@ import { FUNCTIONS, TOPICS } from '../shared/topology.js';
 import { pubsubHandler } from '../shared/pubsub/handler.js';
 import { services } from '../shared/wiring.js';
 
-cloudEvent(FUNCTIONS.report, pubsubHandler(TOPICS.analysisFinished, services, (m) => services().report(m)));
+cloudEvent(FUNCTIONS.report, pubsubHandler(TOPICS.analysisFinished, services, (m, id) => services().report(m, id)));

@@ -55,10 +55,11 @@ export type Subscription = PushSubscription | PullSubscription;
 const retryPolicy: RetryPolicy = { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 };
 
 /**
- * Five attempts: a transient fault (Firestore contention, an emulator restart) gets four
- * more tries over about a minute; anything still failing is a defect a person must see.
+ * Ten attempts with backoff from 1 s doubling to 60 s span about four minutes: longer than
+ * a step's in-progress claim (30 s), so a delivery that finds another one busy, or that
+ * meets a restarting emulator, gets through; what still fails is a defect a person must see.
  */
-export const MAX_DELIVERY_ATTEMPTS = 5;
+export const MAX_DELIVERY_ATTEMPTS = 10;
 
 export const SUBSCRIPTIONS: readonly Subscription[] = [
   {

@@ -1,10 +1,11 @@
 import type { TestsFinished } from '../../messages.js';
 import type { TestCase } from '../../results/model.js';
-import type { CycleDoc, LoopDoc } from '../model.js';
+import type { CycleDoc, LoopDoc, OutboxEntry } from '../model.js';
 import type { AnalysisFacts } from '../decide.js';
 import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
+import { claim, dedupKey } from './dedup.js';
 
 export interface AnalyzerInput {
   loop: LoopDoc;
@@ -28,36 +29,44 @@ export interface AnalyzeDeps extends StepDeps {
 
 /** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
 export function createAnalyze(deps: AnalyzeDeps) {
-  return async function analyze(message: TestsFinished): Promise<StepOutcome> {
+  return async function analyze(message: TestsFinished, messageId = 'unknown'): Promise<StepOutcome> {
     const { loopId, cycle: n } = message;
     const [loop, cycle] = await Promise.all([deps.store.getLoop(loopId), deps.store.getCycle(loopId, n)]);
     if (!loop || !cycle) return { kind: 'ignored', detail: `tests-finished for unknown cycle ${loopId}/${n}` };
     if (cycle.testJob?.jobId !== message.jobId) {
       return { kind: 'ignored', detail: `tests-finished from job ${message.jobId}, but cycle ${n} ran ${cycle.testJob?.jobId}: ignored` };
     }
-    if (cycle.phase !== 'analyzing') {
-      // A redelivery after the analysis was stored: publish what the first delivery may not have.
-      await flushOutbox(deps, loopId, n, unpublished(cycle));
-      return { kind: cycle.phase === 'superseded' ? 'ignored' : 'duplicate', detail: `cycle ${n} is already ${cycle.phase}` };
+    if (cycle.phase === 'superseded') return { kind: 'ignored', detail: `cycle ${n} was superseded: not analyzed` };
+
+    // Pure and repeatable, so it runs before the transaction; only one delivery's result is stored.
+    let computed: (AnalyzerOutput & { analysisMs: number }) | null = null;
+    if (cycle.phase === 'analyzing') {
+      const started = performance.now();
+      const cases = await deps.store.readResults(loopId, n);
+      const previous = await previousCycle(deps, loopId, n);
+      computed = { ...deps.analyzer({ loop, cycle, cases, previous }), analysisMs: 0 };
+      computed.analysisMs = Math.round(performance.now() - started);
     }
 
-    const started = performance.now();
-    const cases = await deps.store.readResults(loopId, n);
-    const previous = await previousCycle(deps, loopId, n);
-    const { analysis, facts } = deps.analyzer({ loop, cycle, cases, previous });
-    const analysisMs = Math.round(performance.now() - started);
-
+    const key = dedupKey(STEP, loopId, n, message.jobId);
     const now = deps.clock.now();
     const at = now.toISOString();
-    const entries = await deps.store.transact({ loopId, cycle: n }, ({ cycle: c }) => {
-      if (!c || c.phase !== 'analyzing' || c.testJob?.jobId !== message.jobId) return { result: null };
-      const out = [
-        outboxMessage(
-          `analysis-finished-${n}`,
-          'analysis-finished',
-          { loopId, cycle: n, passRate: facts.passRate, criteriaMet: facts.criteriaMet },
-          at,
-        ),
+    const plan = await deps.store.transact({ loopId, cycle: n, dedupKey: key }, (view) => {
+      const c = view.cycle;
+      if (view.dedup?.state === 'completed' || !c) {
+        return { result: { outcome: { kind: 'duplicate', detail: `cycle ${n} was already analyzed` } as StepOutcome, pending: [] as Pending, claimed: false } };
+      }
+      const { record } = claim(view.dedup, { key, step: STEP, messageId, loopId, cycle: n }, now);
+      if (c.phase !== 'analyzing' || !computed) {
+        // An earlier delivery stored the analysis and stopped: publish what it left unpublished.
+        return {
+          writes: { dedup: record },
+          result: { outcome: { kind: 'duplicate', detail: `cycle ${n} is already ${c.phase}` } as StepOutcome, pending: unpublished(c), claimed: true },
+        };
+      }
+      const { facts, analysis, analysisMs } = computed;
+      const out: Pending = [
+        outboxMessage(`analysis-finished-${n}`, 'analysis-finished', { loopId, cycle: n, passRate: facts.passRate, criteriaMet: facts.criteriaMet }, at),
         outboxMessage(
           `reporting-${n}`,
           'loop-events',
@@ -75,6 +84,7 @@ export function createAnalyze(deps: AnalyzeDeps) {
       ];
       return {
         writes: {
+          dedup: record,
           cycles: [
             {
               n,
@@ -89,14 +99,23 @@ export function createAnalyze(deps: AnalyzeDeps) {
             },
           ],
         },
-        result: out,
+        result: { outcome: { kind: 'done', detail: `cycle ${n} analyzed in ${analysisMs} ms: ${describeFacts(facts)}` } as StepOutcome, pending: out, claimed: true },
       };
     });
-    if (!entries) return { kind: 'duplicate', detail: `cycle ${n} was analyzed by another delivery` };
-    await flushOutbox(deps, loopId, n, entries);
-    return { kind: 'done', detail: `cycle ${n} analyzed in ${analysisMs} ms: ${describeFacts(facts)}` };
+    if (!plan.claimed) return plan.outcome;
+    try {
+      await flushOutbox(deps, loopId, n, plan.pending);
+      await deps.store.completeDedup(key, plan.outcome.detail);
+    } catch (error) {
+      await deps.store.releaseDedup(key).catch(() => undefined);
+      throw error;
+    }
+    return plan.outcome;
   };
 }
+
+type Pending = Array<[string, OutboxEntry]>;
+const STEP = 'analyze';
 
 /** The latest earlier cycle that ran tests, for the cycle-to-cycle diff. */
 async function previousCycle(

@@ -21,4 +21,4 @@ export type StepOutcome =
   | { kind: 'ignored'; detail: string };
 
 /** An in-progress record older than this is taken over: the delivery that wrote it died. */
-export const IN_PROGRESS_TTL_MS = 120_000;
+export const IN_PROGRESS_TTL_MS = 30_000;

@@ -6,6 +6,9 @@ import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
 import { renderCycleReport, renderLoopReport } from '../../report/markdown.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
+import { claim, dedupKey } from './dedup.js';
+
+const STEP = 'report';
 
 const STATUS_AFTER: Record<Verdict, LoopStatus> = {
   succeeded: 'succeeded',
@@ -18,12 +21,27 @@ const STATUS_AFTER: Record<Verdict, LoopStatus> = {
 
 /** report, on analysis-finished: decides, writes the cycle report, and starts what comes next. */
 export function createReport(deps: StepDeps) {
-  return async function report(message: AnalysisFinished): Promise<StepOutcome> {
+  return async function report(message: AnalysisFinished, messageId = 'unknown'): Promise<StepOutcome> {
     const { loopId, cycle: n } = message;
     const now = deps.clock.now();
-    const plan = await deps.store.transact({ loopId, cycle: n }, (view) => planReport(view, n, now));
-    await flushOutbox(deps, loopId, n, plan.pending);
-    if (plan.ended) await storeLoopReport(deps, loopId);
+    const key = dedupKey(STEP, loopId, n);
+    const plan = await deps.store.transact<ReportPlan & { claimed: boolean }>({ loopId, cycle: n, dedupKey: key }, (view) => {
+      if (view.dedup?.state === 'completed') {
+        return { result: { outcome: { kind: 'duplicate', detail: `cycle ${n} was already reported` }, pending: [], ended: false, claimed: false } };
+      }
+      const { record } = claim(view.dedup, { key, step: STEP, messageId, loopId, cycle: n }, now);
+      const planned = planReport(view, n, now);
+      return { writes: { ...planned.writes, dedup: record }, result: { ...planned.result, claimed: true } };
+    });
+    if (!plan.claimed) return plan.outcome;
+    try {
+      await flushOutbox(deps, loopId, n, plan.pending);
+      if (plan.ended) await storeLoopReport(deps, loopId);
+      await deps.store.completeDedup(key, plan.outcome.detail);
+    } catch (error) {
+      await deps.store.releaseDedup(key).catch(() => undefined);
+      throw error;
+    }
     deps.log.info(`report: ${plan.outcome.detail}`, { loopId, cycle: n });
     return plan.outcome;
   };

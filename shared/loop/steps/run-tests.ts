@@ -1,11 +1,11 @@
 import type { DeployFinished, LoopEvent, TestsFinished } from '../../messages.js';
 import type { HealthProbeResult, TestJobRequest } from '../../ports.js';
-import type { DedupRecord, TxPlan, TxView } from '../../store.js';
-import { InvalidInputError, TransientError } from '../../errors.js';
+import type { TxPlan, TxView } from '../../store.js';
+import { InvalidInputError } from '../../errors.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../model.js';
 import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
-import { IN_PROGRESS_TTL_MS, type RunTestsDeps, type StepOutcome } from './deps.js';
-import { dedupDecision } from './dedup.js';
+import type { RunTestsDeps, StepOutcome } from './deps.js';
+import { claim, dedupKey } from './dedup.js';
 
 const STEP = 'run-tests';
 
@@ -25,10 +25,10 @@ export function createRunTests(deps: RunTestsDeps) {
     const loop = await deps.store.getLoop(message.loopId);
     if (!loop) throw new InvalidInputError(`deploy-finished: unknown loop id "${message.loopId}"`, { loopId: message.loopId });
     const health = await probeServices(deps, loop, message);
-    const dedupKey = `${STEP}~${messageId}`;
+    const key = dedupKey(STEP, message.loopId, message.buildId, message.commit);
     const now = deps.clock.now();
-    const plan = await deps.store.transact({ loopId: message.loopId, cycle: message.cycle, dedupKey }, (view) =>
-      planDeployFinished(view, message, { messageId, dedupKey, now, health }),
+    const plan = await deps.store.transact({ loopId: message.loopId, cycle: message.cycle, dedupKey: key }, (view) =>
+      planDeployFinished(view, message, { messageId, dedupKey: key, now, health }),
     );
     if (plan.outcome.kind === 'ignored' || plan.n === undefined) {
       deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, messageId });
@@ -48,10 +48,10 @@ export function createRunTests(deps: RunTestsDeps) {
         }));
       }
       await flushOutbox(deps, message.loopId, plan.n, plan.pending);
-      await deps.store.completeDedup(dedupKey, plan.outcome.detail);
+      await deps.store.completeDedup(key, plan.outcome.detail);
     } catch (error) {
       // Let the redelivery run the side effects again.
-      await deps.store.releaseDedup(dedupKey).catch(() => undefined);
+      await deps.store.releaseDedup(key).catch(() => undefined);
       throw error;
     }
     deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, cycle: plan.n, messageId });
@@ -84,37 +84,31 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
   const { loop, current } = view;
   if (!loop) throw new InvalidInputError(`deploy-finished: unknown loop id "${message.loopId}"`);
 
-  const dedup = dedupDecision(view.dedup, ctx.now);
-  if (dedup === 'busy') throw new TransientError(`deploy-finished ${ctx.messageId} is being handled by another delivery`);
-  const inProgress: DedupRecord = {
-    key: ctx.dedupKey,
-    step: STEP,
-    messageId: ctx.messageId,
-    loopId: message.loopId,
-    state: 'in-progress',
-    at,
-    expiresAt: new Date(ctx.now.getTime() + IN_PROGRESS_TTL_MS).toISOString(),
-  };
+  if (view.dedup?.state === 'completed') {
+    return ignoredAs('duplicate', `deployment ${message.buildId} was already handled (${view.dedup.outcome ?? 'completed'})`);
+  }
+  const { record: inProgress } = claim(
+    view.dedup,
+    { key: ctx.dedupKey, step: STEP, messageId: ctx.messageId, loopId: message.loopId },
+    ctx.now,
+  );
 
-  // The same build again (redelivery, or the deployer publishing twice).
+  // The same build again, after a delivery that died or failed halfway: finish its work.
   const sameBuild = findCycleOfBuild(view, message);
   if (sameBuild) {
-    const resumable = dedup === 'take-over' && sameBuild.phase === 'testing' && !sameBuild.testJob?.launchedAt;
+    const resumable = sameBuild.phase === 'testing' && !sameBuild.testJob?.launchedAt;
     return {
       writes: { dedup: { ...inProgress, cycle: sameBuild.n } },
       result: {
         outcome: {
           kind: 'duplicate',
-          detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job, which the first delivery did not' : 'nothing to do'}`,
+          detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job, which the first delivery did not' : 'publishing what it left unpublished'}`,
         },
         n: sameBuild.n,
         pending: unpublished(sameBuild),
         launch: resumable ? jobRequest(sameBuild) : undefined,
       },
     };
-  }
-  if (dedup === 'completed') {
-    return { result: { outcome: { kind: 'duplicate', detail: `message ${ctx.messageId} was already handled` }, pending: [] } };
   }
 
   if (message.cycle !== undefined) {
@@ -237,7 +231,11 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
 }
 
 function ignored(detail: string): TxPlan<RunTestsPlan> {
-  return { result: { outcome: { kind: 'ignored', detail }, pending: [] } };
+  return ignoredAs('ignored', detail);
+}
+
+function ignoredAs(kind: 'ignored' | 'duplicate', detail: string): TxPlan<RunTestsPlan> {
+  return { result: { outcome: { kind, detail }, pending: [] } };
 }
 
 function findCycleOfBuild(view: TxView, message: DeployFinished): CycleDoc | null {
