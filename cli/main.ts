@@ -3,8 +3,23 @@ import { ConfigError } from '../shared/errors.js';
 import { localCommand } from './commands/local.js';
 import { jobCommand } from './commands/job.js';
 import { emulatorsCommand } from './commands/emulators.js';
+import { statusCommand } from './commands/status.js';
+import { reportCommand } from './commands/report.js';
+import { watchCommand } from './commands/watch.js';
+import { cancelCommand, rerunCommand } from './commands/rerun.js';
+import { evaluateCommand } from './commands/evaluate.js';
 
-const COMMANDS: Command[] = [localCommand, jobCommand, emulatorsCommand];
+const COMMANDS: Command[] = [
+  localCommand,
+  statusCommand,
+  reportCommand,
+  watchCommand,
+  rerunCommand,
+  cancelCommand,
+  evaluateCommand,
+  jobCommand,
+  emulatorsCommand,
+];
 
 export function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,3 +3,4 @@ import './run-tests.js';
 import './analyze.js';
 import './report.js';
 import './watchdog.js';
+import './control.js';

@@ -70,8 +70,12 @@ export type AnalysisFinished = z.infer<typeof AnalysisFinished>;
 
 export const DeployRequested = z.object({
   loopId: LoopId,
-  /** The cycle the deployment is for. */
-  cycle: CycleNumber,
+  /**
+   * The cycle the loop opened for this deployment (a redeploy verdict); the deployer echoes it
+   * in deploy-finished. Absent for a re-run by hand: the deployment then opens a new cycle.
+   */
+  cycle: CycleNumber.optional(),
+  trigger: z.enum(['redeploy', 'manual']).default('redeploy'),
   branch: z.string().min(1).max(256),
   /** Deploy this commit again; absent means the branch's latest. */
   commit: z.string().min(1).max(64).optional(),
@@ -108,6 +112,16 @@ export const LoopEvent = z.object({
 });
 export type LoopEvent = z.infer<typeof LoopEvent>;
 
+/** A person's request about a loop, from `tdl cancel`. */
+export const LoopControl = z.object({
+  loopId: LoopId,
+  action: z.enum(['cancel']),
+  reason: z.string().max(500),
+  requestedBy: z.string().max(200),
+  requestedAt: Iso,
+});
+export type LoopControl = z.infer<typeof LoopControl>;
+
 export const WatchdogTick = z.object({
   at: Iso,
 });
@@ -120,6 +134,7 @@ export const SCHEMAS = {
   [TOPICS.deployRequested]: DeployRequested,
   [TOPICS.loopEvents]: LoopEvent,
   [TOPICS.watchdogTick]: WatchdogTick,
+  [TOPICS.loopControl]: LoopControl,
 } as const;
 export type SchemaTopic = keyof typeof SCHEMAS;
 export type MessageOf<T extends SchemaTopic> = z.infer<(typeof SCHEMAS)[T]>;

@@ -10,6 +10,7 @@ export const TOPICS = {
   deployRequested: 'deploy-requested',
   loopEvents: 'loop-events',
   watchdogTick: 'watchdog-tick',
+  loopControl: 'loop-control',
   deadLetter: 'dead-letter',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -20,6 +21,7 @@ export const FUNCTIONS = {
   analyze: 'analyze',
   report: 'report',
   watchdog: 'watchdog',
+  control: 'control',
 } as const;
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
 
@@ -94,6 +96,15 @@ export const SUBSCRIPTIONS: readonly Subscription[] = [
     name: 'watchdog',
     topic: TOPICS.watchdogTick,
     function: FUNCTIONS.watchdog,
+    ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    kind: 'push',
+    name: 'control',
+    topic: TOPICS.loopControl,
+    function: FUNCTIONS.control,
     ackDeadlineSeconds: 60,
     retryPolicy,
     maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,

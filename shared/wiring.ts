@@ -8,12 +8,13 @@ import { CloudRunJobLauncher } from './adapters/cloud/cloud-run-job-launcher.js'
 import { createJsonLogger } from './logger.js';
 import { systemClock, type TestJobLauncher } from './ports.js';
 import { ConfigError } from './errors.js';
-import { basicAnalyzer } from './loop/basic-analyzer.js';
+import { defaultAnalyzer } from './loop/analyzer.js';
 import { createRunTests } from './loop/steps/run-tests.js';
 import { createAnalyze } from './loop/steps/analyze.js';
 import { createReport } from './loop/steps/report.js';
 import { createWatchdog } from './loop/steps/watchdog.js';
 import { createRecordResults } from './loop/steps/record-results.js';
+import { createControl } from './loop/steps/control.js';
 
 /**
  * Production wiring: clients created once per instance, on first use, from the validated
@@ -27,6 +28,7 @@ export interface Services {
   analyze: ReturnType<typeof createAnalyze>;
   report: ReturnType<typeof createReport>;
   watchdog: ReturnType<typeof createWatchdog>;
+  control: ReturnType<typeof createControl>;
   recordResults: ReturnType<typeof createRecordResults>;
   log: ReturnType<typeof createJsonLogger>;
   close(): Promise<void>;
@@ -58,9 +60,10 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     publisher,
     log,
     runTests: createRunTests({ ...base, health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS), launcher: lazyLauncher }),
-    analyze: createAnalyze({ ...base, analyzer: basicAnalyzer }),
+    analyze: createAnalyze({ ...base, analyzer: defaultAnalyzer }),
     report: createReport(base),
     watchdog: createWatchdog(base),
+    control: createControl(base),
     recordResults: createRecordResults(base),
     async close() {
       await publisher.close();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { startEmulators } from '../../shared/local/emulators.js';
+import { DEFAULT_EMULATOR_HOSTS, startEmulators } from '../../shared/local/emulators.js';
 
 const usage = `Usage: tdl emulators exec -- COMMAND [ARGS...]
        tdl emulators start
@@ -8,7 +8,9 @@ const usage = `Usage: tdl emulators exec -- COMMAND [ARGS...]
 exec   starts the Pub/Sub and Firestore emulators (or reuses the ones PUBSUB_EMULATOR_HOST
        and FIRESTORE_EMULATOR_HOST name), runs COMMAND with those variables set, stops the
        emulators it started, and exits with COMMAND's exit code. \`npm test\` uses it.
-start  starts them, prints the variables to export, and keeps them up until Ctrl-C.`;
+start  starts them on ${DEFAULT_EMULATOR_HOSTS.pubsub} (Pub/Sub) and ${DEFAULT_EMULATOR_HOSTS.firestore} (Firestore), prints the
+       variables to export, and keeps them up until Ctrl-C. The other tdl commands
+       look there when the variables are not set; tdl local reuses them once exported.`;
 
 export const emulatorsCommand: Command = {
   name: 'emulators',
@@ -43,7 +45,12 @@ export const emulatorsCommand: Command = {
       }
     }
     if (sub === 'start') {
-      const emulators = await startEmulators({ log: say, env: {} });
+      const port = (host: string) => Number(host.split(':')[1]);
+      const emulators = await startEmulators({
+        log: say,
+        env: {},
+        ports: { pubsub: port(DEFAULT_EMULATOR_HOSTS.pubsub), firestore: port(DEFAULT_EMULATOR_HOSTS.firestore) },
+      });
       for (const [k, v] of Object.entries(emulators.env)) process.stdout.write(`export ${k}=${v}\n`);
       say('running; Ctrl-C stops them');
       await new Promise<void>((resolve) => {

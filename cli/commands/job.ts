@@ -50,6 +50,17 @@ export const jobCommand: Command = {
         resultGlobs: globs,
         timeoutSeconds,
         say: (line) => process.stdout.write(`${line}\n`),
+        progress: async (seconds, outcomes) => {
+          await svc.publisher.publish('loop-events', {
+            loopId,
+            cycle,
+            type: 'progress',
+            phase: 'testing',
+            detail: `test job ${jobId}: ${seconds} s, ${outcomes} tests reported so far`,
+            facts: { seconds, outcomes },
+            at: new Date().toISOString(),
+          });
+        },
         record: svc.recordResults,
       });
       return exitCode;

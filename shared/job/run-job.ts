@@ -15,6 +15,8 @@ export interface JobOptions {
   resultGlobs: string[];
   timeoutSeconds: number;
   say: (line: string) => void;
+  /** Told every few seconds while the suite runs: seconds so far and outcomes seen. */
+  progress?: (seconds: number, outcomes: number) => Promise<void>;
   /** Stores the results and publishes tests-finished (the record-results step). */
   record: (report: JobReport) => Promise<StepOutcome>;
 }
@@ -36,7 +38,9 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
   let lines = 0;
   const started = Date.now();
   const ticker = setInterval(() => {
-    say(`job ${options.jobId}: ${Math.round((Date.now() - started) / 1000)} s, ${outcomes} tests reported so far`);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    say(`job ${options.jobId}: ${seconds} s, ${outcomes} tests reported so far`);
+    void options.progress?.(seconds, outcomes).catch(() => undefined);
   }, 5000);
   const result = await runCommand('tests', options.command, {
     cwd: options.cwd,

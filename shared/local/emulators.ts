@@ -15,12 +15,17 @@ export interface Emulators {
 
 const START_TIMEOUT_MS = 90_000;
 
+/** Where `tdl emulators start` puts them, and where the CLI looks when no variable says otherwise. */
+export const DEFAULT_EMULATOR_HOSTS = { pubsub: '127.0.0.1:8085', firestore: '127.0.0.1:8086' } as const;
+
 /**
  * Reuses the emulators named by PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST when both
  * answer; otherwise starts both with gcloud, each in its own process group, with a
  * throw-away CLOUDSDK_CONFIG so nothing of the user's gcloud setup is read or written.
  */
-export async function startEmulators(options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {}): Promise<Emulators> {
+export async function startEmulators(
+  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; ports?: { pubsub: number; firestore: number } } = {},
+): Promise<Emulators> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const reuse = env.PUBSUB_EMULATOR_HOST && env.FIRESTORE_EMULATOR_HOST;
@@ -34,7 +39,7 @@ export async function startEmulators(options: { log?: (line: string) => void; en
     log(`PUBSUB_EMULATOR_HOST/FIRESTORE_EMULATOR_HOST are set but do not answer: starting new emulators`);
   }
   const config = await mkdtemp(path.join(tmpdir(), 'tdl-gcloud-'));
-  const [psPort, fsPort] = [await freePort(), await freePort()];
+  const [psPort, fsPort] = options.ports ? [options.ports.pubsub, options.ports.firestore] : [await freePort(), await freePort()];
   const pubsubHost = `127.0.0.1:${psPort}`;
   const firestoreHost = `127.0.0.1:${fsPort}`;
   const childEnv = { ...process.env, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' };
@@ -58,7 +63,9 @@ export async function startEmulators(options: { log?: (line: string) => void; en
     ]);
   } catch (error) {
     const dead = groups.filter((g) => !g.running).map((g) => g.label);
-    await stop();
+    // Keep the log for the person reading the error.
+    await Promise.all(groups.map((g) => g.stop()));
+    await logFile.close().catch(() => undefined);
     const hint = dead.length ? ` (${dead.join(', ')} exited: is the gcloud component installed? gcloud components install pubsub-emulator cloud-firestore-emulator)` : '';
     throw new Error(`${(error as Error).message}${hint}`);
   }

@@ -135,21 +135,23 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     };
 
     // The local deployer consumes deploy-requested, as Cloud Build's Pub/Sub trigger does in the cloud.
-    const handledDeploys = new Set<number>();
+    const handledDeploys = new Set<string>();
     const deploySub = pubsub.subscription('local-deployer');
     deploySub.on('message', (m: Message) => {
       const parsed = DeployRequested.safeParse(safeJson(m.data));
       m.ack();
-      if (!parsed.success || parsed.data.loopId !== config.loopId || handledDeploys.has(parsed.data.cycle)) return;
-      handledDeploys.add(parsed.data.cycle);
+      // The loop's own requests are told apart by cycle; re-runs by hand by message.
+      const key = parsed.success ? String(parsed.data.cycle ?? m.id) : '';
+      if (!parsed.success || parsed.data.loopId !== config.loopId || handledDeploys.has(key)) return;
+      handledDeploys.add(key);
       const req = parsed.data;
       void serially(async () => {
         const wait = req.notBefore ? Date.parse(req.notBefore) - Date.now() : 0;
         if (wait > 0) {
-          say(`deploy: cycle ${req.cycle} redeploy waits ${Math.ceil(wait / 1000)} s (backoff)`);
+          say(`deploy: cycle ${req.cycle ?? 'next'} redeploy waits ${Math.ceil(wait / 1000)} s (backoff)`);
           await sleep(wait);
         }
-        await deployer.deploy({ trigger: 'redeploy', cycle: req.cycle, reason: req.reason });
+        await deployer.deploy({ trigger: req.trigger, cycle: req.cycle, reason: req.reason });
       });
     });
     cleanup.push(() => closeSubscription(deploySub));

@@ -127,6 +127,7 @@ export function applyDecision(
     const request: DeployRequested = {
       loopId: loop.loopId,
       cycle: next,
+      trigger: 'redeploy',
       branch: cycle.branch ?? loop.config.branch,
       commit: cycle.commit,
       reason: `redeploy after cycle ${n}: ${decision.reason}`.slice(0, 500),

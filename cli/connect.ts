@@ -1,0 +1,66 @@
+import { PubSub } from '@google-cloud/pubsub';
+import { UsageError } from './command.js';
+import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
+import { PubSubPublisher } from '../shared/adapters/pubsub-publisher.js';
+import { DEFAULT_EMULATOR_HOSTS } from '../shared/local/emulators.js';
+import { LOCAL_PROJECT } from '../shared/local/runtime.js';
+import { httpOk } from '../shared/local/processes.js';
+
+export interface Connection {
+  projectId: string;
+  /** Where the commands talk: "the emulators at ..." or "project ...". */
+  target: string;
+  pubsub: PubSub;
+  store: FirestoreLoopStore;
+  publisher: PubSubPublisher;
+  close(): Promise<void>;
+}
+
+export const connectionOptions = {
+  project: { type: 'string' },
+} as const;
+
+export const CONNECTION_HELP = `Talks to the local emulators (PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST, or
+${DEFAULT_EMULATOR_HOSTS.pubsub} and ${DEFAULT_EMULATOR_HOSTS.firestore} where \`tdl emulators start\` puts them) unless
+--project PROJECT names a Google Cloud project (credentials from the usual ADC).`;
+
+/**
+ * Clients for the CLI: the emulators by default, a GCP project when `--project` is given.
+ * Fails fast with a clear message when the emulators are not running.
+ */
+export async function connect(project: string | undefined): Promise<Connection> {
+  let target: string;
+  let projectId: string;
+  if (project) {
+    delete process.env.PUBSUB_EMULATOR_HOST;
+    delete process.env.FIRESTORE_EMULATOR_HOST;
+    projectId = project;
+    target = `project ${project}`;
+  } else {
+    process.env.PUBSUB_EMULATOR_HOST ??= DEFAULT_EMULATOR_HOSTS.pubsub;
+    process.env.FIRESTORE_EMULATOR_HOST ??= DEFAULT_EMULATOR_HOSTS.firestore;
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
+    projectId = process.env.GOOGLE_CLOUD_PROJECT ?? LOCAL_PROJECT;
+    const hosts = [process.env.PUBSUB_EMULATOR_HOST, process.env.FIRESTORE_EMULATOR_HOST];
+    for (const host of hosts) {
+      if (!(await httpOk(`http://${host}/`).catch(() => false))) {
+        throw new UsageError(`no emulator answers at ${host}: start them with \`tdl emulators start\`, or pass --project PROJECT`);
+      }
+    }
+    target = `the emulators at ${hosts.join(' and ')} (project ${projectId})`;
+  }
+  const pubsub = new PubSub({ projectId });
+  const firestore = createFirestore({ projectId });
+  const publisher = new PubSubPublisher(pubsub);
+  return {
+    projectId,
+    target,
+    pubsub,
+    store: new FirestoreLoopStore(firestore),
+    publisher,
+    async close() {
+      await publisher.close();
+      await firestore.terminate();
+    },
+  };
+}
