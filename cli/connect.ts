@@ -1,5 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
-import { UsageError } from './command.js';
+import { ConfigError } from '../shared/errors.js';
 import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../shared/adapters/pubsub-publisher.js';
 import { DEFAULT_EMULATOR_HOSTS } from '../shared/local/emulators.js';
@@ -44,7 +44,7 @@ export async function connect(project: string | undefined): Promise<Connection> 
     const hosts = [process.env.PUBSUB_EMULATOR_HOST, process.env.FIRESTORE_EMULATOR_HOST];
     for (const host of hosts) {
       if (!(await httpOk(`http://${host}/`).catch(() => false))) {
-        throw new UsageError(`no emulator answers at ${host}: start them with \`tdl emulators start\`, or pass --project PROJECT`);
+        throw new ConfigError(`no emulator answers at ${host}: start them with \`tdl emulators start\`, or pass --project PROJECT`);
       }
     }
     target = `the emulators at ${hosts.join(' and ')} (project ${projectId})`;

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { Firestore } from '@google-cloud/firestore';
 import { startEmulators, type Emulators } from '../../shared/local/emulators.js';
-import { startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
+import { packageRoot, startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
 import { ensureTopology } from '../../shared/local/topology-setup.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
@@ -88,7 +90,11 @@ export class ChainHarness {
     return seen;
   }
 
-  async createLoop(loopId: string, patch: Partial<LoopDoc> = {}): Promise<void> {
+  async createLoop(
+    loopId: string,
+    patch: Partial<LoopDoc> = {},
+    config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines>; criteria?: Partial<Criteria> } = {},
+  ): Promise<void> {
     const now = new Date().toISOString();
     await this.store.putLoop(
       {
@@ -100,9 +106,9 @@ export class ChainHarness {
         redeploys: 0,
         config: {
           branch: 'main',
-          criteria: Criteria.parse({}),
-          guards: Guards.parse({ maxCycles: 4 }),
-          deadlines: Deadlines.parse({}),
+          criteria: Criteria.parse(config.criteria ?? {}),
+          guards: Guards.parse({ maxCycles: 4, ...config.guards }),
+          deadlines: Deadlines.parse(config.deadlines ?? {}),
           classification: { rules: [] },
           services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
         },
@@ -118,6 +124,24 @@ export class ChainHarness {
   /** What `tdl job` does at its end, with the real store and publisher. */
   recordResults = (...args: Parameters<ReturnType<typeof createRecordResults>>) =>
     createRecordResults({ store: this.store, publisher: this.publisher, clock: systemClock, log: silentLogger })(...args);
+}
+
+/** Runs the built `tdl` against this harness's emulators and project. */
+export function runTdl(h: ChainHarness, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'tdl.js'), ...args], {
+      env: { ...process.env, ...h.emulators.env, GOOGLE_CLOUD_PROJECT: h.projectId },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Polls until `check` returns a value that is not undefined/false. */

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ChainHarness, eventually, runTdl } from '../support/harness.js';
+import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
+import type { TestCase, TestRun } from '../../shared/results/model.js';
+import type { DeployFinished } from '../../shared/messages.js';
+import type { CycleDoc } from '../../shared/loop/model.js';
+
+/**
+ * Each verdict and guard, reached by a real loop: real push deliveries to the functions,
+ * Firestore and Pub/Sub emulators; the test plays the deployer and the test job.
+ */
+const h = new ChainHarness();
+beforeAll(() => h.start(), 90_000);
+afterAll(() => h.stop(), 30_000);
+
+function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>, rejected: TestRun['rejected'] = []): TestRun {
+  const full = cases.map((c) => ({ id: `e2e::${c.name}`, suite: 'e2e', durationMs: 25, ...c }));
+  return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected };
+}
+
+const green = () => run([{ name: 'a', status: 'passed' }, { name: 'b', status: 'passed' }]);
+const red = () => run([{ name: 'a', status: 'passed' }, { name: 'b', status: 'failed', message: 'expected 3 items, got 2' }]);
+
+let builds = 0;
+function deployment(loopId: string, patch: Partial<DeployFinished> = {}): DeployFinished {
+  return {
+    loopId,
+    trigger: 'push',
+    branch: 'main',
+    commit: `c0ffee${String(++builds).padStart(34, '0')}`,
+    buildId: `build-${builds}`,
+    services: [{ name: 'api', url: h.serviceUrl, revision: `api-${builds}`, ready: true }],
+    finishedAt: new Date().toISOString(),
+    ...patch,
+  };
+}
+const notReady = (loopId: string, patch: Partial<DeployFinished> = {}) =>
+  deployment(loopId, { services: [{ name: 'api', ready: false, error: 'revision failed: container exited 1' }], ...patch });
+
+async function finished(loopId: string, n: number): Promise<CycleDoc> {
+  return eventually(`${loopId} cycle ${n} done`, async () => {
+    const c = await h.store.getCycle(loopId, n);
+    return c?.phase === 'done' ? c : undefined;
+  });
+}
+
+/** Deploys, lets the "job" report `result`, and waits for the verdict. */
+async function cycleWith(loopId: string, n: number, result: TestRun, message = deployment(loopId)): Promise<CycleDoc> {
+  await h.publisher.publish('deploy-finished', message);
+  await eventually(`${loopId} job ${n} launched`, () => h.launches.some((l) => l.jobId === `${loopId}-c${n}`));
+  const at = new Date().toISOString();
+  await h.recordResults({ loopId, cycle: n, jobId: `${loopId}-c${n}`, run: result, exitCode: 0, crashed: result.totals.tests === 0, commandStartedAt: at, commandFinishedAt: at });
+  return finished(loopId, n);
+}
+
+describe('verdicts and guards, each reached by a real loop', () => {
+  it('succeeded: every criterion met', async () => {
+    await h.createLoop('v-success');
+    const c = await cycleWith('v-success', 1, green());
+    expect([c.verdict, c.verdictReason]).toEqual(['succeeded', 'every criterion met: 2 tests, pass rate 100.0 %']);
+    expect((await h.store.getLoop('v-success'))?.status).toBe('succeeded');
+  });
+
+  it('failed: max cycles reached', async () => {
+    await h.createLoop('v-max', {}, { guards: { maxCycles: 1 } });
+    const c = await cycleWith('v-max', 1, red());
+    expect(c.verdict).toBe('failed');
+    expect(c.verdictReason).toBe('max cycles reached: 1 of 1 used without meeting the criteria');
+  });
+
+  it('redeploy, then blocked when the critical service fails to deploy twice', async () => {
+    await h.createLoop('v-deploy');
+    const requests = await h.collect('deploy-requested');
+    await h.publisher.publish('deploy-finished', notReady('v-deploy'));
+    const first = await finished('v-deploy', 1);
+    expect(first.verdict).toBe('redeploy');
+    expect(first.verdictReason).toBe('critical service not ready: api (revision failed: container exited 1)');
+    const request = await eventually('the deploy request', () => requests.find((r) => (r as { loopId: string }).loopId === 'v-deploy'));
+    expect(request).toMatchObject({ cycle: 2, trigger: 'redeploy' });
+    await h.publisher.publish('deploy-finished', notReady('v-deploy', { cycle: 2, trigger: 'redeploy' }));
+    const second = await finished('v-deploy', 2);
+    expect(second.verdict).toBe('blocked');
+    expect(second.verdictReason).toMatch(/^critical service failed to deploy twice in a row: api/);
+  });
+
+  it('failed: the redeploy budget is spent', async () => {
+    await h.createLoop('v-budget', {}, { guards: { maxRedeploys: 0 } });
+    await h.publisher.publish('deploy-finished', notReady('v-budget'));
+    const c = await finished('v-budget', 1);
+    expect([c.verdict, c.verdictReason]).toEqual(['failed', 'redeploy budget spent: 0 of 0 redeploys used']);
+  });
+
+  it('blocked: results unreadable twice', async () => {
+    await h.createLoop('v-unreadable');
+    const unreadable = () => run([], [{ path: 'reports/junit.xml', reason: 'reports/junit.xml is not well-formed XML' }]);
+    const first = await cycleWith('v-unreadable', 1, unreadable());
+    expect(first.verdict).toBe('redeploy');
+    expect(first.verdictReason).toBe('no readable results (the test job crashed or wrote nothing)');
+    const second = await cycleWith('v-unreadable', 2, unreadable(), deployment('v-unreadable', { cycle: 2, trigger: 'redeploy' }));
+    expect([second.verdict, second.verdictReason]).toEqual(['blocked', 'the test results were unreadable twice in a row']);
+  });
+
+  it('blocked by the watchdog: a test job that never reports', async () => {
+    await h.createLoop('v-silent', {}, { deadlines: { testSeconds: 1 } });
+    await h.publisher.publish('deploy-finished', deployment('v-silent'));
+    await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-silent-c1'));
+    await new Promise((r) => setTimeout(r, 1200));
+    await h.publisher.publish('watchdog-tick', { at: new Date().toISOString() });
+    const c = await finished('v-silent', 1);
+    expect([c.verdict, c.verdictReason]).toEqual(['blocked', 'test job v-silent-c1 never reported within 1 s']);
+    // The job that reports late changes nothing.
+    const late = await h.recordResults({ loopId: 'v-silent', cycle: 1, jobId: 'v-silent-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: c.phaseAt.testing!, commandFinishedAt: new Date().toISOString() });
+    expect(late.kind).toBe('ignored');
+  });
+
+  it('cancelled with tdl cancel; the job that reports late changes nothing', async () => {
+    await h.createLoop('v-cancel');
+    await h.publisher.publish('deploy-finished', deployment('v-cancel'));
+    await eventually('testing', async () => (await h.store.getCycle('v-cancel', 1))?.phase === 'testing');
+    const cli = await runTdl(h, ['cancel', 'v-cancel', '--reason', 'wrong branch']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^published loop-control \d+: cancel v-cancel/);
+    const c = await finished('v-cancel', 1);
+    expect(c.verdict).toBe('cancelled');
+    expect(c.verdictReason).toMatch(/^cancelled by .+: wrong branch$/);
+    expect((await h.store.getLoop('v-cancel'))?.status).toBe('cancelled');
+    const at = new Date().toISOString();
+    const late = await h.recordResults({ loopId: 'v-cancel', cycle: 1, jobId: 'v-cancel-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: at, commandFinishedAt: at });
+    expect(late).toEqual({ kind: 'ignored', detail: 'cycle 1 is done (job v-cancel-c1): results of v-cancel-c1 not recorded' });
+    expect((await h.store.getCycle('v-cancel', 1))?.totals).toBeUndefined();
+  });
+
+  it('a re-run of a finished loop starts a new cycle with the reason recorded (tdl rerun --retest)', async () => {
+    await h.createLoop('v-rerun');
+    const first = await cycleWith('v-rerun', 1, green());
+    expect(first.verdict).toBe('succeeded');
+    const cli = await runTdl(h, ['rerun', 'v-rerun', '--retest', '--reason', 'flaky staging DNS', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout.trim().split('\n').at(-1)!)).toMatchObject({ loopId: 'v-rerun', topic: 'deploy-finished' });
+    await eventually('the new job', () => h.launches.some((l) => l.jobId === 'v-rerun-c2'));
+    const second = await h.store.getCycle('v-rerun', 2);
+    expect(second).toMatchObject({ trigger: 'retest', commit: first.commit, reason: 're-run of a loop that had ended succeeded: flaky staging DNS' });
+    expect((await h.store.getLoop('v-rerun'))).toMatchObject({ status: 'running', runStartCycle: 2 });
+  });
+
+  it('tdl status, report and evaluate read what the loop stored', async () => {
+    await h.createLoop('v-cli');
+    await cycleWith('v-cli', 1, red());
+    const status = await runTdl(h, ['status', 'v-cli', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      loopId: 'v-cli',
+      status: 'awaiting-fix',
+      cycle: 1,
+      phase: 'done',
+      passRate: 0.5,
+      cycles: [{ n: 1, verdict: 'await-fix', totals: { tests: 2, passed: 1, failed: 1 } }],
+    });
+    const report = await runTdl(h, ['report', 'v-cli', '--cycle', '1']);
+    expect(report.stdout).toContain('- **Pass rate:** 50.0 % (1 passed, 1 failed, 0 errors, 0 skipped of 2)');
+    const criteria = path.join(tmpdir(), `criteria-${h.projectId}.json`);
+    await writeFile(criteria, JSON.stringify({ minPassRate: 0.5 }));
+    const evaluated = await runTdl(h, ['evaluate', 'v-cli', '--criteria', criteria, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!)).toEqual([
+      expect.objectContaining({ n: 1, storedVerdict: 'await-fix', verdict: 'succeeded', passRate: 0.5, changed: true }),
+    ]);
+    await writeFile(criteria, JSON.stringify({ minPassRate: 2 }));
+    const bad = await runTdl(h, ['evaluate', 'v-cli', '--criteria', criteria]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('minPassRate: Too big: expected number to be <=1');
+    const unknown = await runTdl(h, ['status', 'nope']);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, `tdl status: no loop "nope" in the emulators at ${h.emulators.pubsubHost} and ${h.emulators.firestoreHost} (project ${h.projectId})`]);
+  });
+
+  it('tdl watch follows a loop until it ends', async () => {
+    await h.createLoop('v-watch');
+    const watching = runTdl(h, ['watch', 'v-watch', '--timeout', '30']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await cycleWith('v-watch', 1, green());
+    const watched = await watching;
+    expect(watched.code, watched.stderr).toBe(0);
+    const lines = watched.stdout.split('\n');
+    expect(lines[0]).toMatch(/^watching v-watch \(running, cycle 0\)/);
+    for (const expected of [/v-watch #1 +testing/, /v-watch #1 +analyzing/, /v-watch #1 +reporting/, /v-watch #1 +verdict succeeded/, /v-watch #1 +loop ended succeeded/]) {
+      expect(lines.some((l) => expected.test(l)), String(expected)).toBe(true);
+    }
+  });
+});
