@@ -85,6 +85,11 @@ export const LoopConfig = z.object({
   /** Build or migrate before the services start. */
   deploy: CommandStep.optional(),
   services: z.array(ServiceConfig).min(1),
+  /**
+   * Hosts the loop may reach (health probes, the suite's service URLs): exact names or
+   * `*.suffix`. A deployment message naming any other host is refused.
+   */
+  allowedHosts: z.array(z.string().min(1)).min(1).default(['127.0.0.1', 'localhost', '*.run.app']),
   tests: CommandStep.extend({
     /** Globs (relative to workdir) of the result files the suite writes. */
     results: z.array(z.string().min(1)).min(1),
@@ -100,7 +105,7 @@ export type LoopConfig = z.infer<typeof LoopConfig>;
 export type LoopConfigInput = z.input<typeof LoopConfig>;
 
 /** What the cloud side needs of a loop's config, stored on the loop document. */
-export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification'> & {
+export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts'> & {
   services: Array<Pick<ServiceConfig, 'name' | 'critical' | 'healthPath'>>;
 };
 
@@ -110,6 +115,7 @@ export function storedConfig(c: LoopConfig): StoredLoopConfig {
     guards: c.guards,
     deadlines: c.deadlines,
     classification: c.classification,
+    allowedHosts: c.allowedHosts,
     services: c.services.map((s) => ({ name: s.name, critical: s.critical, healthPath: s.healthPath })),
   };
 }
@@ -151,4 +157,15 @@ export async function loadLoopConfig(file: string): Promise<LoadedLoopConfig> {
   }
   const config = parseLoopConfig(raw, abs);
   return { config, file: abs, workdir: path.resolve(path.dirname(abs), config.workdir) };
+}
+
+/** Whether `url`'s host is one the loop config allows. */
+export function hostAllowed(url: string, allowed: readonly string[]): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return allowed.some((a) => (a.startsWith('*.') ? host.endsWith(a.slice(1).toLowerCase()) : host === a.toLowerCase()));
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { findResultFiles, readResultFiles } from '../results/ingest.js';
 import type { TestRun } from '../results/model.js';
+import { createRedactor } from '../security/redact.js';
 import { runCommand } from '../local/commands.js';
 import type { JobReport } from '../loop/steps/record-results.js';
 import type { StepOutcome } from '../loop/steps/deps.js';
@@ -15,6 +16,8 @@ export interface JobOptions {
   resultGlobs: string[];
   timeoutSeconds: number;
   say: (line: string) => void;
+  /** Environment whose secret-looking values are removed from stored output (default: this process's). */
+  secretsFrom?: Record<string, string | undefined>;
   /** Told every few seconds while the suite runs: seconds so far and outcomes seen. */
   progress?: (seconds: number, outcomes: number) => Promise<void>;
   /** Stores the results and publishes tests-finished (the record-results step). */
@@ -69,6 +72,13 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
     run.rejected.push({ path: options.resultGlobs.join(', '), reason: 'the suite wrote no result file matching these globs' });
   }
   for (const r of run.rejected) say(`job ${options.jobId}: result file ${r.path} rejected: ${r.reason}`);
+  // What the suite printed may hold the job's own secrets: none of it is stored as printed.
+  const clean = createRedactor(options.secretsFrom ?? process.env);
+  for (const c of run.cases) {
+    if (c.message) c.message = clean(c.message);
+    if (c.details) c.details = clean(c.details);
+    if (c.output) c.output = clean(c.output);
+  }
   const crashed = result.exitCode === null || result.timedOut || run.totals.tests === 0;
   const t = run.totals;
   say(`job ${options.jobId}: ${t.tests} tests read from ${files.length} file(s): ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`);

@@ -23,6 +23,7 @@ export const StoredConfig = z.object({
   guards: Guards,
   deadlines: Deadlines,
   classification: z.object({ rules: z.array(ClassificationRule) }),
+  allowedHosts: z.array(z.string()).default(['127.0.0.1', 'localhost', '*.run.app']),
   services: z.array(z.object({ name: z.string(), critical: z.boolean(), healthPath: z.string() })),
 });
 export type StoredConfig = z.infer<typeof StoredConfig>;

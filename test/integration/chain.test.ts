@@ -139,6 +139,21 @@ describe('the chain on the emulators, through real push deliveries', () => {
     expect((await h.store.getLoop('bad-input'))?.currentCycle).toBe(0);
   });
 
+  it('refuses a deployment that names a host the loop config does not allow, and reaches nothing', async () => {
+    await h.createLoop('ssrf');
+    const message = deployment('ssrf', { services: [{ name: 'api', url: 'http://169.254.169.254/computeMetadata/v1', revision: 'x', ready: true }] });
+    const id = await h.publisher.publish('deploy-finished', message);
+    const record = await eventually('the rejection record', async () => {
+      const snap = await h.firestore.collection('rejected').where('messageId', '==', id).get();
+      return snap.empty ? undefined : snap.docs[0]!.data();
+    });
+    expect(record.reason).toBe(
+      'deploy-finished: service api url http://169.254.169.254/computeMetadata/v1 is not on the loop\'s allowedHosts (127.0.0.1, localhost, *.run.app)',
+    );
+    expect((await h.store.getLoop('ssrf'))?.currentCycle).toBe(0);
+    expect(h.launches.filter((l) => l.loopId === 'ssrf')).toEqual([]);
+  });
+
   it('changes nothing for messages about a cycle that was superseded', async () => {
     await h.createLoop('old-cycle');
     await h.publisher.publish('deploy-finished', deployment('old-cycle', { buildId: 'b1' }));

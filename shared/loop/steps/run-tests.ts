@@ -2,6 +2,8 @@ import type { DeployFinished, LoopEvent, TestsFinished } from '../../messages.js
 import type { HealthProbeResult, TestJobRequest } from '../../ports.js';
 import type { TxPlan, TxView } from '../../store.js';
 import { InvalidInputError } from '../../errors.js';
+import { hostAllowed } from '../../config/loop-config.js';
+import { redact } from '../../security/redact.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../model.js';
 import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
 import type { RunTestsDeps, StepOutcome } from './deps.js';
@@ -24,6 +26,15 @@ export function createRunTests(deps: RunTestsDeps) {
   return async function runTests(message: DeployFinished, messageId: string): Promise<StepOutcome> {
     const loop = await deps.store.getLoop(message.loopId);
     if (!loop) throw new InvalidInputError(`deploy-finished: unknown loop id "${message.loopId}"`, { loopId: message.loopId });
+    // A message names URLs; only hosts the loop's config names are ever reached.
+    for (const s of message.services) {
+      if (s.url && !hostAllowed(s.url, loop.config.allowedHosts)) {
+        throw new InvalidInputError(
+          `deploy-finished: service ${s.name} url ${s.url} is not on the loop's allowedHosts (${loop.config.allowedHosts.join(', ')})`,
+          { loopId: message.loopId },
+        );
+      }
+    }
     const health = await probeServices(deps, loop, message);
     const key = dedupKey(STEP, message.loopId, message.buildId, message.commit);
     const now = deps.clock.now();
@@ -163,7 +174,7 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
     buildId: message.buildId,
     services: message.services,
     health: ctx.health,
-    deployLogExcerpt: message.logExcerpt,
+    deployLogExcerpt: message.logExcerpt === undefined ? undefined : redact(message.logExcerpt),
     deployFinishedAt: message.finishedAt,
     outbox: {},
   };
