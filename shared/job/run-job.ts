@@ -72,7 +72,8 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
     run.rejected.push({ path: options.resultGlobs.join(', '), reason: 'the suite wrote no result file matching these globs' });
   }
   for (const r of run.rejected) say(`job ${options.jobId}: result file ${r.path} rejected: ${r.reason}`);
-  // What the suite printed may hold the job's own secrets: none of it is stored as printed.
+  // The job's own secrets (its environment's values) are known only here; the record step
+  // removes the shapes of secrets in any case.
   const clean = createRedactor(options.secretsFrom ?? process.env);
   for (const c of run.cases) {
     if (c.message) c.message = clean(c.message);

@@ -1,8 +1,17 @@
 import type { TestsFinished } from '../../messages.js';
 import type { TestRun } from '../../results/model.js';
 import { flushOutbox, outboxMessage } from '../outbox.js';
+import { redact } from '../../security/redact.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
+
+const MAX_MESSAGE_CHARS = 8 * 1024;
+const MAX_OUTPUT_CHARS = 2 * 1024;
+
+function clip(text: string | undefined, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  return redact(text.length > max ? `${text.slice(0, max)}… [cut: ${text.length} characters in all]` : text);
+}
 
 export interface JobReport {
   loopId: string;
@@ -29,7 +38,17 @@ export function createRecordResults(deps: StepDeps) {
         detail: `cycle ${n} is ${before?.phase ?? 'missing'} (job ${before?.testJob?.jobId ?? 'none'}): results of ${jobId} not recorded`,
       };
     }
-    const chunks = await deps.store.saveResults(loopId, n, report.run.cases);
+    // Whatever produced the results: nothing that looks like a secret is stored, and no case
+    // is so large that its chunk could reach Firestore's 1 MiB document limit.
+    const cases = report.run.cases.map((c) => ({
+      ...c,
+      message: clip(c.message, MAX_MESSAGE_CHARS),
+      details: clip(c.details, MAX_MESSAGE_CHARS),
+      output: clip(c.output, MAX_OUTPUT_CHARS),
+      detailsFullLength:
+        c.detailsFullLength ?? ((c.message?.length ?? 0) + (c.details?.length ?? 0) > 2 * MAX_MESSAGE_CHARS ? (c.message?.length ?? 0) + (c.details?.length ?? 0) : undefined),
+    }));
+    const chunks = await deps.store.saveResults(loopId, n, cases);
     const now = deps.clock.now();
     const at = now.toISOString();
     const finished: TestsFinished = {

@@ -1,0 +1,68 @@
+import type { World } from './world.js';
+import type { Team } from './team.js';
+import { isActive, isLoopEnded } from '../../shared/loop/model.js';
+
+export interface Audit {
+  completed: number;
+  lost: number;
+  doubled: number;
+  stuck: number;
+  problems: string[];
+}
+
+/**
+ * What must hold after a scenario: every cycle ended with exactly one verdict (and one event
+ * saying so), every deployment the team published became a cycle or was superseded, at most
+ * one deploy request per decision, one job launch per cycle, and no loop left running.
+ */
+export async function audit(world: World, team: Team, loopIds: string[], expect: { extraCycles?: boolean } = {}): Promise<Audit> {
+  const result: Audit = { completed: 0, lost: 0, doubled: 0, stuck: 0, problems: [] };
+  const problem = (kind: keyof Omit<Audit, 'problems' | 'completed'>, text: string) => {
+    result[kind]++;
+    result.problems.push(`${kind}: ${text}`);
+  };
+  for (const loopId of loopIds) {
+    const loop = await world.store.getLoop(loopId);
+    if (!loop) {
+      problem('lost', `${loopId}: the loop document is gone`);
+      continue;
+    }
+    if (!isLoopEnded(loop.status)) problem('stuck', `${loopId}: still ${loop.status} (${loop.statusReason ?? ''})`);
+    const cycles = await world.store.listCycles(loopId);
+    for (const c of cycles) {
+      if (isActive(c.phase)) problem('stuck', `${loopId}/${c.n}: still ${c.phase}`);
+      const verdicts = world.events.filter((e) => e.loopId === loopId && e.cycle === c.n && e.type === 'verdict');
+      if (c.phase === 'done') {
+        result.completed++;
+        if (!c.verdict) problem('lost', `${loopId}/${c.n}: done without a verdict`);
+        if (verdicts.length === 0) problem('lost', `${loopId}/${c.n}: its verdict event never arrived`);
+      }
+      if (verdicts.length > 1) problem('doubled', `${loopId}/${c.n}: ${verdicts.length} verdict events`);
+      const requests = world.deployRequests.filter((r) => r.loopId === loopId && r.cycle === c.n + 1);
+      if (requests.length > 1) problem('doubled', `${loopId}/${c.n}: ${requests.length} deploy requests`);
+      const launches = world.launches.filter((l) => l.loopId === loopId && l.cycle === c.n);
+      if (launches.length > 1) problem('doubled', `${loopId}/${c.n}: its test job launched ${launches.length} times`);
+    }
+    const builds = new Map<string, number>();
+    for (const c of cycles) if (c.buildId) builds.set(c.buildId, (builds.get(c.buildId) ?? 0) + 1);
+    for (const [build, count] of builds) if (count > 1) problem('doubled', `${loopId}: build ${build} opened ${count} cycles`);
+    for (const p of team.published.filter((x) => x.loopId === loopId && x.opensCycle)) {
+      if (!builds.has(p.buildId)) problem('lost', `${loopId}: deployment ${p.buildId} never became a cycle`);
+    }
+    if (!expect.extraCycles && cycles.length > team.published.filter((x) => x.loopId === loopId && x.opensCycle).length) {
+      problem('doubled', `${loopId}: ${cycles.length} cycles for ${team.published.filter((x) => x.loopId === loopId).length} deployments`);
+    }
+  }
+  return result;
+}
+
+/** Waits until every loop has ended, or the time bound passes. */
+export async function untilEnded(world: World, loopIds: string[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const loops = await Promise.all(loopIds.map((id) => world.store.getLoop(id)));
+    if (loops.every((l) => l && isLoopEnded(l.status))) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const Row = z.object({
+  scenario: z.string(),
+  loops: z.number(),
+  completed: z.number(),
+  lost: z.number(),
+  doubled: z.number(),
+  stuck: z.number(),
+  badInputs: z.number(),
+  rejected: z.number(),
+});
+
+describe('npm run chaos -- --quick', () => {
+  it('loses, doubles and leaves stuck nothing, and rejects every bad input', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, 'dist/bench/chaos/main.js'), '--quick', '--json'], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('exit', (c) => resolve({ code: c, stdout, stderr }));
+    });
+    const rows = z.array(Row).parse(JSON.parse(stdout.trim().split('\n').at(-1)!));
+    expect(rows.map((r) => r.scenario)).toEqual([
+      'baseline',
+      'delivered-3x',
+      'late-and-stale',
+      'superseding-push',
+      'function-crashes',
+      'test-job-dies',
+      'secrets-and-markup',
+      'bad-input',
+    ]);
+    for (const r of rows) {
+      expect({ scenario: r.scenario, lost: r.lost, doubled: r.doubled, stuck: r.stuck, unrejected: r.badInputs - r.rejected }, stderr).toEqual({
+        scenario: r.scenario,
+        lost: 0,
+        doubled: 0,
+        stuck: 0,
+        unrejected: 0,
+      });
+    }
+    const byName = Object.fromEntries(rows.map((r) => [r.scenario, r]));
+    // Red then green: two cycles per loop; a superseding push adds one superseded cycle.
+    expect(byName.baseline!.completed).toBe(2 * byName.baseline!.loops);
+    expect(byName['function-crashes']!.completed).toBe(2 * byName['function-crashes']!.loops);
+    expect(byName['test-job-dies']!.completed).toBe(byName['test-job-dies']!.loops);
+    expect(byName['bad-input']!.badInputs).toBeGreaterThanOrEqual(30);
+    expect(code).toBe(0);
+  }, 300_000);
+});
