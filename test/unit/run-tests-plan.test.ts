@@ -29,10 +29,18 @@ describe('planDeployFinished', () => {
     expect(Object.keys(cycle?.outbox ?? {})).toEqual(['testing-1']);
   });
 
-  it('treats the same build delivered again as a duplicate that launches nothing', () => {
-    const current = cycleDoc({ n: 1, phase: 'testing', buildId: 'b1', testJob: { jobId: 'shop-main-c1', launchedAt: now.toISOString() } });
-    const { result } = planDeployFinished(view({ loop: loopDoc({ currentCycle: 1 }), current, cycle: current }), deployFinished(), ctx('m2'));
+  it('treats the same build delivered again, after the first delivery completed, as a duplicate that does nothing', () => {
+    const current = cycleDoc({ n: 1, phase: 'testing', buildId: 'b1', testJob: { jobId: 'shop-main-c1' } });
+    const completed = { key: 'k', step: 'run-tests', messageId: 'm1', state: 'completed' as const, at: now.toISOString(), expiresAt: now.toISOString() };
+    const { writes, result } = planDeployFinished(view({ loop: loopDoc({ currentCycle: 1 }), current, cycle: current, dedup: completed }), deployFinished(), ctx('m2'));
     expect(result.outcome.kind).toBe('duplicate');
+    expect(result.launch).toBeUndefined();
+    expect(writes).toBeUndefined();
+  });
+
+  it('does not launch again once the job has reported', () => {
+    const current = cycleDoc({ n: 1, phase: 'analyzing', buildId: 'b1', testJob: { jobId: 'shop-main-c1' } });
+    const { result } = planDeployFinished(view({ loop: loopDoc({ currentCycle: 1 }), current, cycle: current }), deployFinished(), ctx('m2'));
     expect(result.launch).toBeUndefined();
   });
 

@@ -47,16 +47,12 @@ export function createRunTests(deps: RunTestsDeps) {
     }
     try {
       if (plan.launch) {
+        // No transaction after the launch: the job stores its results on the same document at
+        // once, and two transactions on one document contend badly. The dedup record says
+        // whether this delivery finished; a delivery that takes over launches again, and only
+        // the first job to report is recorded.
         const { executionId } = await deps.launcher.launch(plan.launch);
-        const launchedAt = deps.clock.now().toISOString();
-        const jobId = plan.launch.jobId;
-        await deps.store.transact({ loopId: message.loopId, cycle: plan.n }, ({ cycle }) => ({
-          writes:
-            cycle?.phase === 'testing' && cycle.testJob?.jobId === jobId
-              ? { cycles: [{ n: plan.n!, data: { testJob: { ...cycle.testJob, jobId, launchedAt, executionId } } }] }
-              : undefined,
-          result: undefined,
-        }));
+        deps.log.info(`${STEP}: launched ${plan.launch.jobId} as ${executionId}`, { loopId: message.loopId, cycle: plan.n });
       }
       await flushOutbox(deps, message.loopId, plan.n, plan.pending);
       await deps.store.completeDedup(key, plan.outcome.detail);
@@ -107,13 +103,13 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
   // The same build again, after a delivery that died or failed halfway: finish its work.
   const sameBuild = findCycleOfBuild(view, message);
   if (sameBuild) {
-    const resumable = sameBuild.phase === 'testing' && !sameBuild.testJob?.launchedAt;
+    const resumable = sameBuild.phase === 'testing';
     return {
       writes: { dedup: { ...inProgress, cycle: sameBuild.n } },
       result: {
         outcome: {
           kind: 'duplicate',
-          detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job, which the first delivery did not' : 'publishing what it left unpublished'}`,
+          detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job again, as the first delivery may not have' : 'publishing what it left unpublished'}`,
         },
         n: sameBuild.n,
         pending: unpublished(sameBuild),

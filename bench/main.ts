@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import { startEmulators } from '../shared/local/emulators.js';
+import { killAllGroups } from '../shared/local/processes.js';
+import { measureOverhead } from './overhead.js';
+import { measureThroughput } from './throughput.js';
+import { measureCost, PRICES } from './cost.js';
+import { measureColdStart } from './cold-start.js';
+import { table } from './stats.js';
+
+const USAGE = `Usage: npm run bench -- [--quick] [--json]
+
+Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
+throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
+1,000 and 10,000 tests, and each function's cold start. --quick uses fewer cycles and sizes
+(for CI). --json prints one JSON object on the last line.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const quick = values.quick;
+  const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const out = values.json ? process.stderr : process.stdout;
+  say(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const emulators = await startEmulators({ log: say });
+  Object.assign(process.env, emulators.env);
+  try {
+    say(`overhead: ${quick ? 10 : 25} one-cycle loops, one after another`);
+    const overhead = await measureOverhead(emulators, quick ? 10 : 25);
+    const concurrency = [];
+    for (const n of quick ? [1, 10] : [1, 10, 50]) {
+      say(`throughput: ${n} loops at once`);
+      concurrency.push(await measureThroughput(emulators, n));
+    }
+    say('cost: one cycle at each size, Firestore client instrumented');
+    const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
+    say('cold start: loading each function module in a fresh process');
+    const coldStartMs = measureColdStart(quick ? 3 : 7);
+
+    out.write(`\nOrchestration overhead per cycle (deploy-finished published -> verdict stored, minus the suite's run time), ${overhead.cycles} cycles\n`);
+    out.write(
+      `${table(['', 'p50 ms', 'p95 ms', 'floor ms', 'ratio'], [['overhead', overhead.p50Ms, overhead.p95Ms, overhead.floorMs, overhead.ratio]])}\n`,
+    );
+    out.write(
+      `floor = ${overhead.hopsPerCycle} push hops x ${overhead.hopMs} ms + ${overhead.transactionsPerCycle} transactions x ${overhead.transactionMs} ms (both measured just now)\n`,
+    );
+    out.write(`median time per phase: ${Object.entries(overhead.phasesMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
+    out.write(`\nThroughput (loops at once, two cycles each)\n`);
+    out.write(`${table(['loops', 'cycles', 'seconds', 'cycles/min', 'p95 overhead ms', 'problems'], concurrency.map((c) => [c.loops, c.cycles, c.seconds, c.cyclesPerMinute, c.p95OverheadMs, c.problems.length ? c.problems.slice(0, 2).join('; ') : 'none']))}\n`);
+    out.write(`\nCost per cycle (prices: Firestore reads $${PRICES.firestoreReadsPer100k}/100k, writes $${PRICES.firestoreWritesPer100k}/100k, deletes $${PRICES.firestoreDeletesPer100k}/100k; Pub/Sub $${PRICES.pubsubPerTiB}/TiB, 1 KB minimum; functions $${PRICES.functionInvocationsPerMillion}/M invocations)\n`);
+    out.write(`${table(['tests', 'reads', 'writes', 'deletes', 'chunks', 'messages', 'USD / 1000 cycles'], cost.map((c) => [c.tests, c.reads, c.writes, c.deletes, c.resultChunks, c.messages, c.usdPer1000Cycles]))}\n`);
+    out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ overhead, concurrency, cost, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+    }
+    return 0;
+  } finally {
+    await emulators.stop();
+  }
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((error) => {
+    killAllGroups();
+    process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+    process.exit(2);
+  });
