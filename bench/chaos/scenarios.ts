@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Emulators } from '../../shared/local/emulators.js';
+import MarkdownIt from 'markdown-it';
 import { readResultFiles } from '../../shared/results/ingest.js';
 import { World } from './world.js';
 import { Team, suite, type Outcome, type TeamOptions } from './team.js';
@@ -201,6 +202,7 @@ const SECRETS = [
   'AKIAIOSFODNN7CHAOS00',
   'postgres://app:pg-secret-77@db:5432/shop',
 ];
+const markdown = new MarkdownIt({ html: true, linkify: true });
 const MARKUP = '<script>alert(1)</script> [click me](http://evil.example/) | ![x](http://evil.example/x.png) \u0007\u001b[31m';
 
 /** Failures that print secrets, markup, control characters and megabytes: stored clean, reported inert. */
@@ -226,10 +228,18 @@ async function secretsScenario(emulators: Emulators): Promise<ScenarioResult> {
           tried++;
           if (!stored.includes(secret)) neutralized++;
         }
+        // Rendered as GitHub would (raw HTML allowed, bare URLs linked): nothing may be live.
         const report = cycles[0]?.report ?? '';
-        for (const raw of ['<script>', '](http://evil.example/)', '\u0007', '\u001b']) {
+        const html = markdown.render(report);
+        const inert = [
+          !/<script/i.test(html),
+          !/<a [^>]*href="http:\/\/evil/i.test(html),
+          !/<img [^>]*evil/i.test(html),
+          !/[\u0007\u001b]/.test(report),
+        ];
+        for (const ok of inert) {
           tried++;
-          if (report && !report.includes(raw)) neutralized++;
+          if (report && ok) neutralized++;
         }
         tried++;
         if (stored.length < 1024 * 1024) neutralized++;

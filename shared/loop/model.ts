@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RejectedFile, RunTotals } from '../results/model.js';
+import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../messages.js';
 import { Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
 
@@ -101,6 +101,7 @@ export const CycleDoc = z.object({
   deployLogExcerpt: z.string().optional(),
   testJob: TestJobState.optional(),
   totals: RunTotals.optional(),
+  suites: z.array(SuiteSummary).default([]),
   rejected: z.array(RejectedFile).default([]),
   resultChunks: z.number().int().nonnegative().default(0),
   passRate: z.number().nullable().optional(),

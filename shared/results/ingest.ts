@@ -25,7 +25,9 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 const parser = new XMLParser({
   ignoreAttributes: false,
-  attributeNamePrefix: '',
+  // A prefix keeps attributes apart from child elements of the same name (node's runner
+  // writes both a `failure` attribute and a <failure> element on a test case).
+  attributeNamePrefix: '@_',
   processEntities: true,
   htmlEntities: false,
   parseAttributeValue: false,
@@ -75,8 +77,8 @@ async function readJUnitFile(file: string, limits: IngestLimits, room: number): 
   if (!root && suites.length === 0) throw new Error(`${file} has no <testsuites> or <testsuite> root: not a test report`);
   const cases: TestCase[] = [];
   const walk = (suite: Node, parentFile?: string) => {
-    const name = str(suite.name) ?? 'suite';
-    const suiteFile = str(suite.file) ?? parentFile;
+    const name = attr(suite, 'name') ?? 'suite';
+    const suiteFile = attr(suite, 'file') ?? parentFile;
     for (const tc of asArray(suite.testcase)) {
       if (cases.length >= room) throw new Error(`${file}: more than ${limits.maxCases} test cases in the run`);
       cases.push(toCase(tc, name, suiteFile, limits));
@@ -95,13 +97,13 @@ function toCase(tc: Node, suite: string, suiteFile: string | undefined, limits: 
   const reruns = asArray(tc.rerunFailure).length + asArray(tc.rerunError).length;
   const status: TestCase['status'] = failure ? 'failed' : error ? 'error' : skipped ? 'skipped' : 'passed';
   const problem = failure ?? error;
-  const message = problem ? (str(problem.message) ?? '') : undefined;
+  const message = problem ? (attr(problem, 'message') ?? '') : undefined;
   const details = problem ? textOf(problem) : undefined;
   const full = (message?.length ?? 0) + (details?.length ?? 0);
-  const time = str(tc.time);
+  const time = attr(tc, 'time');
   const durationMs = time !== undefined && time.trim() !== '' && Number.isFinite(Number(time.replace(/,/g, ''))) ? Number(time.replace(/,/g, '')) * 1000 : undefined;
   const properties = Object.fromEntries(
-    asArray((tc.properties as Node | undefined)?.property).map((p) => [str(p.name) ?? '', str(p.value) ?? textOf(p)]),
+    asArray((tc.properties as Node | undefined)?.property).map((p) => [attr(p, 'name') ?? '', attr(p, 'value') ?? textOf(p)]),
   );
   const metrics = Object.fromEntries(
     Object.entries(properties)
@@ -109,10 +111,10 @@ function toCase(tc: Node, suite: string, suiteFile: string | undefined, limits: 
       .map(([k, v]) => [k, Number(v)]),
   );
   const out = [textOf(tc['system-out']), textOf(tc['system-err'])].filter(Boolean).join('\n');
-  const name = str(tc.name) ?? '(unnamed)';
-  const className = str(tc.classname);
-  const file = str(tc.file) ?? suiteFile;
-  const line = Number(str(tc.line));
+  const name = attr(tc, 'name') ?? '(unnamed)';
+  const className = attr(tc, 'classname');
+  const file = attr(tc, 'file') ?? suiteFile;
+  const line = Number(attr(tc, 'line'));
   return {
     id: caseId({ suite, className, name, file }),
     suite,
@@ -125,7 +127,7 @@ function toCase(tc: Node, suite: string, suiteFile: string | undefined, limits: 
     flaky: status === 'passed' && flakyRuns > 0 ? true : undefined,
     retries: flakyRuns + reruns > 0 ? flakyRuns + reruns : undefined,
     message: message?.slice(0, limits.maxMessageChars),
-    failureType: problem ? str(problem.type) : undefined,
+    failureType: problem ? attr(problem, 'type') : undefined,
     details: details?.slice(0, limits.maxMessageChars),
     detailsFullLength: full > 2 * limits.maxMessageChars || (details?.length ?? 0) > limits.maxMessageChars ? full : undefined,
     output: out ? out.slice(-limits.maxOutputChars) : undefined,
@@ -204,6 +206,10 @@ function asArray(v: unknown): Node[] {
 
 function first(v: unknown): Node | undefined {
   return asArray(v)[0];
+}
+
+function attr(node: Node | undefined, name: string): string | undefined {
+  return node ? str(node[`@_${name}`]) : undefined;
 }
 
 function str(v: unknown): string | undefined {

@@ -67,8 +67,10 @@ describe('tdl local on the bundled example', () => {
       expect(result.stderr).toContain(phase);
     }
     const report = await readFile(summary.report, 'utf8');
-    expect(report).toContain('# Loop shop\\-main: succeeded');
-    expect(report).toMatch(/\| 1 \| `[0-9a-f]{8}` \| push \| 20 \| 10 \| 10 \| 50\.0 % \| await-fix \|/);
+    expect(report).toContain('# Loop shop-main: succeeded');
+    expect(report).toContain('3 cycles; pass rate 50.0 % → 95.0 % → 100.0 %.');
+    expect(report).toMatch(/\| 1 \| `[0-9a-f]{8}` \| push \| 20 \| 10 \| 10 \| 50\.0 % \| await-fix \| failures need a code change/);
+    expect(report).toContain('  line [50, 95, 100]');
 
     // Every emulator, function server and service it started is gone.
     const ports = [...result.stderr.matchAll(/(?:on|at) (?:http:\/\/)?127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainHarness, eventually, sleep } from '../support/harness.js';
 import { totalsOf, suitesOf } from '../../shared/results/ingest.js';
-import type { TestCase, TestRun } from '../../shared/results/model.js';
+import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/messages.js';
 
 const h = new ChainHarness();
@@ -9,7 +9,7 @@ beforeAll(() => h.start(), 90_000);
 afterAll(() => h.stop(), 30_000);
 
 function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>): TestRun {
-  const full = cases.map((c) => ({ id: `e2e::${c.name}`, suite: 'e2e', durationMs: 12.5, ...c }));
+  const full = cases.map((c) => ({ id: caseId({ suite: 'e2e', name: c.name }), suite: 'e2e', durationMs: 12.5, ...c }));
   return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected: [] };
 }
 
@@ -62,7 +62,8 @@ describe('the chain on the emulators, through real push deliveries', () => {
     expect(done.totals).toMatchObject({ tests: 4, passed: 3, failed: 1 });
     expect(done.passRate).toBe(0.75);
     expect(done.verdict).toBe('await-fix');
-    expect(done.report).toContain('**Pass rate:** 75.0 % (3 passed, 1 failed, 0 errors, 0 skipped of 4)');
+    expect(done.report).toContain('| 75.0 % | 4 | 3 | 1 | 0 | 0 | 0 | 0.05 s |');
+    expect(done.report).toContain('| `e2e › creates an order` | `expected 201 but got 503: relation "orders" does not exist` |');
     expect(done.overheadMs).toBeGreaterThan(0);
     const loop = await h.store.getLoop('one-cycle');
     expect(loop?.status).toBe('awaiting-fix');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ChainHarness, eventually, runTdl } from '../support/harness.js';
 import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
-import type { TestCase, TestRun } from '../../shared/results/model.js';
+import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/messages.js';
 import type { CycleDoc } from '../../shared/loop/model.js';
 
@@ -17,7 +17,7 @@ beforeAll(() => h.start(), 90_000);
 afterAll(() => h.stop(), 30_000);
 
 function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>, rejected: TestRun['rejected'] = []): TestRun {
-  const full = cases.map((c) => ({ id: `e2e::${c.name}`, suite: 'e2e', durationMs: 25, ...c }));
+  const full = cases.map((c) => ({ id: caseId({ suite: 'e2e', name: c.name }), suite: 'e2e', durationMs: 25, ...c }));
   return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected };
 }
 
@@ -160,7 +160,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
       cycles: [{ n: 1, verdict: 'await-fix', totals: { tests: 2, passed: 1, failed: 1 } }],
     });
     const report = await runTdl(h, ['report', 'v-cli', '--cycle', '1']);
-    expect(report.stdout).toContain('- **Pass rate:** 50.0 % (1 passed, 1 failed, 0 errors, 0 skipped of 2)');
+    expect(report.stdout).toContain('| 50.0 % | 2 | 1 | 1 | 0 | 0 | 0 | 0.05 s |');
     const criteria = path.join(tmpdir(), `criteria-${h.projectId}.json`);
     await writeFile(criteria, JSON.stringify({ minPassRate: 0.5 }));
     const evaluated = await runTdl(h, ['evaluate', 'v-cli', '--criteria', criteria, '--json']);

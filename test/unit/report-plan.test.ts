@@ -27,7 +27,7 @@ describe('planReport', () => {
     expect(result.outcome.detail).toMatch(/^cycle 1: redeploy: /);
     const [closed, next] = writes?.cycles ?? [];
     expect(closed?.data).toMatchObject({ phase: 'done', verdict: 'redeploy', deadline: null });
-    expect(closed?.data.report).toContain('# shop\\-main: cycle 1: redeploy');
+    expect(closed?.data.report).toContain('# shop-main · cycle 1 · redeploy');
     expect(next).toMatchObject({ n: 2, data: { phase: 'deploying', trigger: 'redeploy', commit: 'a'.repeat(40) } });
     const requests = result.pending.filter(([, e]) => e.topic === 'deploy-requested');
     expect(requests).toHaveLength(1);

@@ -93,6 +93,8 @@ export function createRecordResults(deps: StepDeps) {
               data: {
                 phase: 'analyzing',
                 totals: t,
+                // The suites with the most failures first, so the console shows what matters.
+                suites: [...report.run.suites].sort((a, b) => b.failed + b.errors - (a.failed + a.errors)).slice(0, 200),
                 rejected: finished.rejected,
                 resultChunks: chunks,
                 testJob: {
