@@ -32,7 +32,9 @@ export interface Scenario {
 interface LoopScenarioOptions extends TeamOptions {
   loops: number;
   deliveries?: number;
+  /** Kill a random function server (and restart it) this often, at most `maxKills` times. */
   crashEveryMs?: [number, number];
+  maxKills?: number;
   guards?: Partial<Guards>;
   deadlines?: Partial<Deadlines>;
   timeoutMs: number;
@@ -57,7 +59,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
   const crashes = o.crashEveryMs
     ? (async () => {
         let kills = 0;
-        while (crashing) {
+        while (crashing && kills < (o.maxKills ?? Infinity)) {
           const [min, max] = o.crashEveryMs!;
           await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
           if (!crashing) break;
@@ -155,7 +157,10 @@ export const SCENARIOS: Scenario[] = [
         script: redThenGreen,
         // Slow enough jobs that the kills land while loops are mid-way.
         jobDelayMs: [300, 900],
-        crashEveryMs: [150, 400],
+        crashEveryMs: [300, 700],
+        maxKills: 10,
+        // Short phase deadlines: a message dead-lettered after the kills is still closed in time.
+        deadlines: { testSeconds: 30, analysisSeconds: 20 },
         timeoutMs: 120_000,
       }),
   },
@@ -184,7 +189,15 @@ export const SCENARIOS: Scenario[] = [
     name: 'crash-storm',
     quick: false,
     run: (e, scale) =>
-      loopScenario('crash-storm', e, { loops: 20 * scale, deliveries: 2, script: redThenGreen, crashEveryMs: [100, 400], timeoutMs: 300_000 }),
+      loopScenario('crash-storm', e, {
+        loops: 20 * scale,
+        deliveries: 2,
+        script: redThenGreen,
+        crashEveryMs: [200, 500],
+        maxKills: 60,
+        deadlines: { testSeconds: 60, analysisSeconds: 30 },
+        timeoutMs: 300_000,
+      }),
   },
 ];
 

@@ -4,7 +4,7 @@ import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Emulators } from '../../shared/local/emulators.js';
 import { startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
-import { ensureTopology } from '../../shared/local/topology-setup.js';
+import { detachPushSubscriptions, ensureTopology } from '../../shared/local/topology-setup.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
 import { createRecordResults } from '../../shared/loop/steps/record-results.js';
@@ -143,6 +143,8 @@ export class World {
       s.removeAllListeners('message');
       await s.close().catch(() => undefined);
     }
+    // Push subscriptions (and their copies) to servers about to stop would be retried forever.
+    await detachPushSubscriptions(this.pubsub, ['chaos-', ...pushSubscriptions().map((s) => `${s.name}-copy-`)]).catch(() => undefined);
     await Promise.all(this.hosts.map((h) => h.process.stop()));
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
     await this.publisher.close().catch(() => undefined);

@@ -11,7 +11,7 @@ import { renderLoopReport } from '../report/markdown.js';
 import { FUNCTIONS } from '../topology.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startFunctionHosts, type FunctionHost } from './function-hosts.js';
-import { ensureTopology } from './topology-setup.js';
+import { detachPushSubscriptions, ensureTopology } from './topology-setup.js';
 import { LocalDeployer } from './deployer.js';
 import { LocalJobServer } from './job-server.js';
 import { runCommand } from './commands.js';
@@ -95,6 +95,8 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       await Promise.all(hosts.map((h) => h.process.stop()));
     });
     await ensureTopology(pubsub, { endpoints: Object.fromEntries(hosts.map((h) => [h.name, h.url])) });
+    // On emulators that outlive this run, leave no push subscription to a stopped server.
+    if (!emulators.owned) cleanup.push(() => detachPushSubscriptions(pubsub));
     say(`topology: topics and push subscriptions created on the emulator (project ${projectId})`);
 
     const now = new Date().toISOString();

@@ -59,3 +59,19 @@ async function createIgnoringExisting(create: () => Promise<unknown>): Promise<b
     throw error;
   }
 }
+
+/**
+ * Deletes the push subscriptions of the topology (and any extra subscriptions whose names
+ * start with one of `prefixes`). Used when the function servers go away while the emulators
+ * stay up: a push subscription to a dead server would be retried by the emulator forever.
+ */
+export async function detachPushSubscriptions(pubsub: PubSub, prefixes: string[] = []): Promise<void> {
+  const [subs] = await pubsub.getSubscriptions();
+  const push = new Set(SUBSCRIPTIONS.filter((s) => s.kind === 'push').map((s) => s.name));
+  await Promise.all(
+    subs
+      .map((s) => s.name.split('/').pop()!)
+      .filter((name) => push.has(name) || prefixes.some((p) => name.startsWith(p)))
+      .map((name) => pubsub.subscription(name).delete().catch(() => undefined)),
+  );
+}

@@ -6,7 +6,7 @@ import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { Firestore } from '@google-cloud/firestore';
 import { startEmulators, type Emulators } from '../../shared/local/emulators.js';
 import { packageRoot, startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
-import { ensureTopology } from '../../shared/local/topology-setup.js';
+import { detachPushSubscriptions, ensureTopology } from '../../shared/local/topology-setup.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
 import { createRecordResults } from '../../shared/loop/steps/record-results.js';
@@ -59,6 +59,7 @@ export class ChainHarness {
 
   async stop(): Promise<void> {
     for (const s of this.subscriptions) await s.close().catch(() => undefined);
+    if (this.pubsub) await detachPushSubscriptions(this.pubsub, ['it-']).catch(() => undefined);
     await Promise.all(this.hosts.map((h) => h.process.stop()));
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
     await this.publisher?.close();
