@@ -58,7 +58,7 @@ const retryPolicy: RetryPolicy = { minimumBackoffSeconds: 1, maximumBackoffSecon
 
 /**
  * Ten attempts with backoff from 1 s doubling to 60 s span about four minutes: longer than
- * a step's in-progress claim (30 s), so a delivery that finds another one busy, or that
+ * a step's in-progress claim (15 s), so a delivery that finds another one busy, or that
  * meets a restarting emulator, gets through; what still fails is a defect a person must see.
  */
 export const MAX_DELIVERY_ATTEMPTS = 10;

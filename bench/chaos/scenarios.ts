@@ -160,7 +160,7 @@ export const SCENARIOS: Scenario[] = [
         crashEveryMs: [300, 700],
         maxKills: 10,
         // Short phase deadlines: a message dead-lettered after the kills is still closed in time.
-        deadlines: { testSeconds: 30, analysisSeconds: 20 },
+        deadlines: { testSeconds: 60, analysisSeconds: 30 },
         timeoutMs: 120_000,
       }),
   },

@@ -1,0 +1,47 @@
+import type { Category } from './categories.js';
+
+/**
+ * The built-in classification rules: data, tried in order, the first match decides. The order
+ * encodes root cause over symptom: a 503 whose body names a missing table is a database
+ * failure, so database rules come before the 5xx rule; an assertion that shows a 503 is a
+ * deployment failure, so the status rules come before the generic assertion rule.
+ * A loop config adds rules of its own, which are tried first.
+ */
+export interface Rule {
+  category: Category | string;
+  /** Regular expression source, matched case-insensitively against message, details and output. */
+  pattern: string;
+  confidence: number;
+  why: string;
+}
+
+const TEST_FILE = String.raw`(?:[\\/]tests?[\\/]|[\\/]__tests__[\\/]|[\\/]e2e[\\/]|[\\/]spec[\\/]|\.(?:test|spec|e2e)\.[cm]?[jt]sx?|_test\.go|[\\/]test_[\w-]+\.py|_test\.py)`;
+
+export const BUILT_IN_RULES: Rule[] = [
+  // database: the body or the error names the database.
+  { category: 'database', pattern: String.raw`relation "?[\w.]+"? does not exist|no such table:?\s*\w+|table '?[\w.]+'? doesn't exist|column "?[\w.]+"? (?:of relation "?\w+"? )?does not exist|unknown column '?[\w.]+'?`, confidence: 0.95, why: 'the database lacks a table or column the code uses' },
+  { category: 'database', pattern: String.raw`migration(?:s)? (?:failed|pending|not (?:run|applied))|pending migrations?|SequelizeDatabaseError|PrismaClientKnownRequestError|P20(?:01|21|22)\b`, confidence: 0.9, why: 'a migration did not run' },
+  { category: 'database', pattern: String.raw`SQLSTATE\[?\w+\]?|psycopg2?\.(?:errors\.)?\w+|sqlalchemy\.exc\.\w+|OperationalError: \(?(?:psycopg|sqlite|pymysql)|could not connect to server|connection to server at .* failed|ECONNREFUSED [\d.:]*:(?:5432|3306|27017|6379)\b|database "?\w+"? does not exist|too many connections|deadlock detected`, confidence: 0.85, why: 'the database is unreachable or refused the query' },
+  { category: 'database', pattern: String.raw`invalid input syntax for (?:type )?\w+|cannot cast|CastError|violates (?:foreign key|not-null|unique) constraint|duplicate key value`, confidence: 0.8, why: 'the database rejected a value' },
+  // auth: refused for credentials, including WebSocket handshakes.
+  { category: 'auth', pattern: String.raw`Unexpected server response: (?:401|403)|websocket[^\n]{0,60}(?:handshake|upgrade)[^\n]{0,60}(?:401|403|rejected|refused|unauthori[sz]ed|forbidden)|handshake[^\n]{0,40}(?:rejected|unauthori[sz]ed)`, confidence: 0.9, why: 'the WebSocket handshake was rejected for credentials' },
+  { category: 'auth', pattern: String.raw`(?:expected|got|received|status(?: code)?|returned|response|answered|actual)[^\n]{0,40}\b(?:401|403)\b|\b(?:401|403)\b[^\n]{0,20}(?:unauthori[sz]ed|forbidden)|\b(?:401|403) != \d{3}|\d{3} != (?:401|403)\b`, confidence: 0.85, why: 'the service answered 401/403' },
+  { category: 'auth', pattern: String.raw`invalid (?:token|credentials|api key|signature)|jwt (?:expired|malformed)|JsonWebTokenError|TokenExpiredError|token (?:expired|is invalid|missing)|missing (?:auth(?:orization)?|bearer) (?:header|token)|not authenticated|unauthenticated|permission denied for (?!relation|table|schema)`, confidence: 0.8, why: 'the credentials were missing or invalid' },
+  // deployment: the service under test was not there.
+  { category: 'deployment', pattern: String.raw`(?:expected|got|received|status(?: code)?|returned|response|answered|actual)[^\n]{0,40}\b(?:502|503|504)\b|\b(?:502|503|504)\b[^\n]{0,20}(?:bad gateway|service unavailable|gateway time-?out)|\b(?:502|503|504) != \d{3}|\d{3} != (?:502|503|504)\b|Service Unavailable|Bad Gateway|no healthy upstream|upstream connect error`, confidence: 0.85, why: 'the service answered 502/503/504' },
+  { category: 'deployment', pattern: String.raw`revision [\w.-]+ (?:is )?not ready|container failed to start|CrashLoopBackOff|failed to start and listen on the port|connect ECONNREFUSED|ECONNREFUSED|Connection refused|connection was refused|net::ERR_CONNECTION_REFUSED|dial tcp [^\n]*: connect: connection refused`, confidence: 0.8, why: 'nothing accepted the connection: the service is not running' },
+  // dependency
+  { category: 'dependency', pattern: String.raw`Cannot find (?:module|package) '[^']+'|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|No module named|ImportError: cannot import name|ImportError:|cannot find package|no required module provides package|NoClassDefFoundError|ClassNotFoundException|undefined symbol:|Module not found: Error: Can't resolve`, confidence: 0.9, why: 'a module or package is missing' },
+  // configuration
+  { category: 'configuration', pattern: String.raw`(?:environment variable|env var|setting|config(?:uration)?(?: key| value)?|secret)s? [\w"'.-]* ?(?:is )?(?:missing|not set|not defined|undefined|required|not found)|missing (?:required )?(?:environment variable|env var|setting|config(?:uration)?|secret)|KeyError: '[A-Z][A-Z0-9_]{2,}'|ERR_INVALID_URL|Invalid URL|invalid (?:base )?url|ConfigError|ImproperlyConfigured|must be set`, confidence: 0.85, why: 'a setting, secret or URL is missing or invalid' },
+  // timeouts before network: a test timeout is not a network failure.
+  { category: 'timeout', pattern: String.raw`Timeout of \d+ ?ms exceeded|Test timeout of \d+ ?ms exceeded|Exceeded timeout of \d+ ?ms|TimeoutError|timed? ?out after|timed out|context deadline exceeded|deadline exceeded|ReadTimeout|exceeded the timeout|test timed out|panic: test timed out`, confidence: 0.85, why: 'something did not answer in time' },
+  // network
+  { category: 'network', pattern: String.raw`ECONNRESET|socket hang up|Connection reset by peer|ENOTFOUND|EAI_AGAIN|getaddrinfo|Name or service not known|no such host|dial tcp: lookup|EHOSTUNREACH|ENETUNREACH|No route to host|CERT_|certificate (?:has expired|verify failed|is not valid)|self[- ]signed certificate|SSL(?:Error|_ERROR)|TLS handshake|x509:|ETIMEDOUT|net::ERR_NAME_NOT_RESOLVED|net::ERR_(?:CONNECTION_RESET|CERT)`, confidence: 0.8, why: 'a connection failed below HTTP' },
+  // test-defect: the error is raised by the test's own code, or the test could not be collected.
+  { category: 'test-defect', pattern: String.raw`fixture '[\w-]+' not found|ERROR collecting|collection error|errors during collection|SyntaxError: [^\n]*(?:\n[^\n]*){0,3}${TEST_FILE}|ReferenceError: \w+ is not defined|NameError: name '\w+' is not defined`, confidence: 0.85, why: 'the test code could not run as written' },
+  { category: 'test-defect', pattern: String.raw`(?:TypeError|AttributeError|KeyError|IndexError|ReferenceError|NameError|nil pointer dereference|undefined: \w+)[^\n]*\n(?:[^\n]*\n){0,3}?[^\n]*${TEST_FILE}`, confidence: 0.8, why: 'a TypeError or AttributeError raised in the test file' },
+  { category: 'test-defect', pattern: String.raw`Cannot read propert(?:y|ies) of (?:undefined|null)[^\n]*(?:\n[^\n]*){0,6}${TEST_FILE}|'NoneType' object (?:has no attribute|is not subscriptable)[^\n]*(?:\n[^\n]*){0,6}${TEST_FILE}`, confidence: 0.75, why: 'the test dereferenced a value that was not there' },
+  // product-defect: the product answered and the assertion shows a wrong value.
+  { category: 'product-defect', pattern: String.raw`AssertionError|assert(?:ion)? failed|expect\(received\)|Expected:? [^\n]+\n\s*Received|expected [^\n]+ to (?:equal|be|deep equal|have|include|contain|match)|Expected values to be strictly (?:deep-)?equal|assert\.\w+\(|toBe\(|toEqual\(|Error: expect\(|Expected (?:value|result)|not equal|!==|Difference:|ComparisonFailure|AssertionFailedError|org\.opentest4j|expected:<|but was:<|Error Trace:|\bwant\b[^\n]*\bgot\b|\bgot\b[^\n]*\bwant\b`, confidence: 0.6, why: 'an assertion on the product\'s answer failed' },
+];
