@@ -5,6 +5,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../shared/adapters/pubsub-publisher.js';
 import { HttpHealthProbe } from '../shared/adapters/http-health-probe.js';
+import { HttpLatencyProbe } from '../shared/adapters/http-latency-probe.js';
 import { silentLogger } from '../shared/logger.js';
 import { systemClock, type Publisher, type TestJobRequest } from '../shared/ports.js';
 import { createRunTests } from '../shared/loop/steps/run-tests.js';
@@ -105,7 +106,7 @@ export async function measureCost(sizes: number[]): Promise<CostRow[]> {
       const publisher = new CountingPublisher(new PubSubPublisher(pubsub));
       const base = { store, publisher, clock: systemClock, log: silentLogger };
       const launches: TestJobRequest[] = [];
-      const runTests = createRunTests({ ...base, health: new HttpHealthProbe(2000), launcher: { launch: async (r) => (launches.push(r), { executionId: 'x' }) } });
+      const runTests = createRunTests({ ...base, health: new HttpHealthProbe(2000), latency: new HttpLatencyProbe(2000), launcher: { launch: async (r) => (launches.push(r), { executionId: 'x' }) } });
       const loopId = `cost-${n}`;
       const now = new Date().toISOString();
       await store.putLoop(

@@ -39,6 +39,11 @@ export interface HealthProbe {
   check(service: string, url: string): Promise<HealthProbeResult>;
 }
 
+/** Times requests to a deployed endpoint, for performance measured by the loop itself. */
+export interface LatencyProbe {
+  measure(url: string, requests: number): Promise<{ samples: number[]; errors: number }>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -3,6 +3,7 @@ import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { createFirestore, FirestoreLoopStore } from './adapters/firestore/loop-store.js';
 import { PubSubPublisher } from './adapters/pubsub-publisher.js';
 import { HttpHealthProbe } from './adapters/http-health-probe.js';
+import { HttpLatencyProbe } from './adapters/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/local/http-job-launcher.js';
 import { CloudRunJobLauncher } from './adapters/cloud/cloud-run-job-launcher.js';
 import { createJsonLogger } from './logger.js';
@@ -59,7 +60,12 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     store,
     publisher,
     log,
-    runTests: createRunTests({ ...base, health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS), launcher: lazyLauncher }),
+    runTests: createRunTests({
+      ...base,
+      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS),
+      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS),
+      launcher: lazyLauncher,
+    }),
     analyze: createAnalyze({ ...base, analyzer: defaultAnalyzer }),
     report: createReport(base),
     watchdog: createWatchdog(base),

@@ -12,16 +12,18 @@ export interface Rule {
   /** Regular expression source, matched case-insensitively against message, details and output. */
   pattern: string;
   confidence: number;
-  why: string;
+  why?: string;
 }
 
+/** An optional quote, as written or escaped inside a JSON body: ", ', \" or nothing. */
+const Q = String.raw`(?:\\?["'])?`;
 const TEST_FILE = String.raw`(?:[\\/]tests?[\\/]|[\\/]__tests__[\\/]|[\\/]e2e[\\/]|[\\/]spec[\\/]|\.(?:test|spec|e2e)\.[cm]?[jt]sx?|_test\.go|[\\/]test_[\w-]+\.py|_test\.py)`;
 
 export const BUILT_IN_RULES: Rule[] = [
   // database: the body or the error names the database.
-  { category: 'database', pattern: String.raw`relation "?[\w.]+"? does not exist|no such table:?\s*\w+|table '?[\w.]+'? doesn't exist|column "?[\w.]+"? (?:of relation "?\w+"? )?does not exist|unknown column '?[\w.]+'?`, confidence: 0.95, why: 'the database lacks a table or column the code uses' },
+  { category: 'database', pattern: String.raw`relation ${Q}[\w.]+${Q} does not exist|no such table:?\s*\w+|table ${Q}[\w.]+${Q} doesn't exist|column ${Q}[\w.]+${Q} (?:of relation ${Q}\w+${Q} )?does not exist|unknown column ${Q}[\w.]+${Q}`, confidence: 0.95, why: 'the database lacks a table or column the code uses' },
   { category: 'database', pattern: String.raw`migration(?:s)? (?:failed|pending|not (?:run|applied))|pending migrations?|SequelizeDatabaseError|PrismaClientKnownRequestError|P20(?:01|21|22)\b`, confidence: 0.9, why: 'a migration did not run' },
-  { category: 'database', pattern: String.raw`SQLSTATE\[?\w+\]?|psycopg2?\.(?:errors\.)?\w+|sqlalchemy\.exc\.\w+|OperationalError: \(?(?:psycopg|sqlite|pymysql)|could not connect to server|connection to server at .* failed|ECONNREFUSED [\d.:]*:(?:5432|3306|27017|6379)\b|database "?\w+"? does not exist|too many connections|deadlock detected`, confidence: 0.85, why: 'the database is unreachable or refused the query' },
+  { category: 'database', pattern: String.raw`SQLSTATE\[?\w+\]?|psycopg2?\.(?:errors\.)?\w+|sqlalchemy\.exc\.\w+|OperationalError: \(?(?:psycopg|sqlite|pymysql)|could not connect to server|connection to server at .* failed|ECONNREFUSED [\d.:]*:(?:5432|3306|27017|6379)\b|database ${Q}\w+${Q} does not exist|too many connections|deadlock detected`, confidence: 0.85, why: 'the database is unreachable or refused the query' },
   { category: 'database', pattern: String.raw`invalid input syntax for (?:type )?\w+|cannot cast|CastError|violates (?:foreign key|not-null|unique) constraint|duplicate key value`, confidence: 0.8, why: 'the database rejected a value' },
   // auth: refused for credentials, including WebSocket handshakes.
   { category: 'auth', pattern: String.raw`Unexpected server response: (?:401|403)|websocket[^\n]{0,60}(?:handshake|upgrade)[^\n]{0,60}(?:401|403|rejected|refused|unauthori[sz]ed|forbidden)|handshake[^\n]{0,40}(?:rejected|unauthori[sz]ed)`, confidence: 0.9, why: 'the WebSocket handshake was rejected for credentials' },

@@ -5,6 +5,7 @@
  */
 export function normalize(text: string): string {
   return text
+    .replace(/\\(["'])/g, '$1')
     .replace(/\b\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?\b/g, '<time>')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
     .replace(/\bhttps?:\/\/[^\s/"'`]+/gi, (m) => `${m.split('://')[0]}://<host>`)

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LoopId } from '../messages.js';
 import { ConfigError } from '../errors.js';
+import { CATEGORIES } from '../analysis/categories.js';
 
 /** A command is an argv array: it is never passed through a shell. */
 const Command = z.array(z.string().min(1)).min(1);
@@ -32,6 +33,8 @@ export const PerformanceTarget = z.object({
   statistic: z.enum(['p50', 'p95', 'max']).default('p95'),
   maxMs: z.number().positive(),
   requests: z.number().int().positive().max(1000).default(50),
+  /** A metric (JUnit property) in which a test reports the same figure, shown beside the measured one. */
+  reportedAs: z.string().optional(),
 });
 export type PerformanceTarget = z.infer<typeof PerformanceTarget>;
 
@@ -65,9 +68,19 @@ export const Deadlines = z.object({
 export type Deadlines = z.infer<typeof Deadlines>;
 
 export const ClassificationRule = z.object({
-  category: z.string().min(1),
+  category: z.enum(CATEGORIES),
   /** Regular expression, matched case-insensitively against message and details. */
-  pattern: z.string().min(1),
+  pattern: z
+    .string()
+    .min(1)
+    .refine((p) => {
+      try {
+        new RegExp(p, 'i');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression'),
   confidence: z.number().min(0).max(1).default(0.8),
   why: z.string().optional(),
 });

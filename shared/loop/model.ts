@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../messages.js';
 import { Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
+import { PerformanceMeasurement } from '../analysis/performance.js';
 
 /**
  * The documents of a loop as they are stored in Firestore and read in its console:
@@ -98,6 +99,8 @@ export const CycleDoc = z.object({
   buildId: z.string().optional(),
   services: z.array(ServiceDeployment).default([]),
   health: z.array(HealthCheck).default([]),
+  /** Latency the loop measured itself after the deploy, per performance target. */
+  performance: z.array(PerformanceMeasurement).default([]),
   deployLogExcerpt: z.string().optional(),
   testJob: TestJobState.optional(),
   totals: RunTotals.optional(),

@@ -82,7 +82,7 @@ const ReportAnalysis = z.object({
       counts: z.record(z.string(), z.number()).optional(),
     })
     .partial()
-    .optional(),
+    .nullish(),
   reality: z
     .array(z.object({ kind: z.string(), severity: z.string(), tests: IdList, message: z.string() }))
     .default([]),
@@ -184,7 +184,7 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc): string {
   if (a.performance.length > 0) {
     lines.push('## Performance, measured by the loop', '', '| target | measured | limit | met | reported by tests |', '|---|---|---|---|---|');
     for (const p of a.performance) {
-      lines.push(`| ${escapeMd(p.name)} ${p.statistic ?? ''} | ${p.measuredMs == null ? 'n/a' : `${p.measuredMs.toFixed(1)} ms`} | ${p.targetMs ?? '-'} ms | ${p.met === undefined ? '-' : p.met ? 'yes' : '**no**'} | ${p.reportedMs == null ? '-' : `${p.reportedMs} ms`}${p.note ? ` (${escapeMd(p.note, 200)})` : ''} |`);
+      lines.push(`| ${escapeMd(p.name)} | ${p.measuredMs == null ? 'n/a' : `${p.statistic ?? ''} ${p.measuredMs.toFixed(1)} ms`} | ${p.targetMs ?? '-'} ms | ${p.met === undefined ? '-' : p.met ? 'yes' : '**no**'} | ${p.reportedMs == null ? '-' : `${p.reportedMs} ms`}${p.note ? ` (${escapeMd(p.note, 200)})` : ''} |`);
     }
     lines.push('');
   }

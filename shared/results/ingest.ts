@@ -209,7 +209,20 @@ function first(v: unknown): Node | undefined {
 }
 
 function attr(node: Node | undefined, name: string): string | undefined {
-  return node ? str(node[`@_${name}`]) : undefined;
+  const value = node ? str(node[`@_${name}`]) : undefined;
+  return value === undefined ? undefined : decodeEntities(value);
+}
+
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** The parser leaves attribute values encoded: decode the XML entities and character references. */
+function decodeEntities(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(lt|gt|amp|quot|apos));/gi, (m, hex: string, dec: string, named: string) => {
+    if (named) return NAMED[named.toLowerCase()] ?? m;
+    const code = hex ? parseInt(hex, 16) : Number(dec);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+  });
 }
 
 function str(v: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import type { Clock, HealthProbe, Logger, Publisher, TestJobLauncher } from '../../ports.js';
+import type { Clock, HealthProbe, LatencyProbe, Logger, Publisher, TestJobLauncher } from '../../ports.js';
 import type { LoopStore } from '../../store.js';
 
 /** Everything the steps need, wired once per instance (module scope in a function). */
@@ -11,6 +11,7 @@ export interface StepDeps {
 
 export interface RunTestsDeps extends StepDeps {
   health: HealthProbe;
+  latency: LatencyProbe;
   launcher: TestJobLauncher;
 }
 

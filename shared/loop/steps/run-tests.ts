@@ -4,6 +4,7 @@ import type { TxPlan, TxView } from '../../store.js';
 import { InvalidInputError } from '../../errors.js';
 import { hostAllowed } from '../../config/loop-config.js';
 import { redact } from '../../security/redact.js';
+import { summarizeSamples, type PerformanceMeasurement } from '../../analysis/performance.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../model.js';
 import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
 import type { RunTestsDeps, StepOutcome } from './deps.js';
@@ -36,10 +37,11 @@ export function createRunTests(deps: RunTestsDeps) {
       }
     }
     const health = await probeServices(deps, loop, message);
+    const performance = await measurePerformance(deps, loop, message, health);
     const key = dedupKey(STEP, message.loopId, message.buildId, message.commit);
     const now = deps.clock.now();
     const plan = await deps.store.transact({ loopId: message.loopId, cycle: message.cycle, dedupKey: key }, (view) =>
-      planDeployFinished(view, message, { messageId, dedupKey: key, now, health }),
+      planDeployFinished(view, message, { messageId, dedupKey: key, now, health, performance }),
     );
     if (plan.outcome.kind === 'ignored' || plan.n === undefined) {
       deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, messageId });
@@ -74,6 +76,27 @@ async function probeServices(deps: RunTestsDeps, loop: LoopDoc, message: DeployF
   return Promise.all(probes);
 }
 
+/**
+ * Latency measured by the loop itself, before the suite runs, on the targets of the loop's
+ * criteria: a bounded number of sequential GETs per target, only on healthy services.
+ */
+async function measurePerformance(
+  deps: RunTestsDeps,
+  loop: LoopDoc,
+  message: DeployFinished,
+  health: HealthProbeResult[],
+): Promise<PerformanceMeasurement[]> {
+  const out: PerformanceMeasurement[] = [];
+  for (const target of loop.config.criteria.performance) {
+    const svc = message.services.find((s) => s.name === target.service);
+    const healthy = health.find((h) => h.service === target.service)?.ok;
+    if (!svc?.url || !svc.ready || !healthy) continue;
+    const { samples, errors } = await deps.latency.measure(joinUrl(svc.url, target.path), target.requests);
+    out.push(summarizeSamples(target, samples, errors));
+  }
+  return out;
+}
+
 function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }
@@ -83,6 +106,7 @@ interface PlanContext {
   dedupKey: string;
   now: Date;
   health: HealthProbeResult[];
+  performance?: PerformanceMeasurement[];
 }
 
 /** The pure part of run-tests: what the deploy-finished message changes, given the stored state. */
@@ -170,6 +194,7 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
     buildId: message.buildId,
     services: message.services,
     health: ctx.health,
+    performance: ctx.performance ?? [],
     deployLogExcerpt: message.logExcerpt === undefined ? undefined : redact(message.logExcerpt),
     deployFinishedAt: message.finishedAt,
     outbox: {},
