@@ -18,7 +18,7 @@ export interface RealityOptions {
 }
 
 const MAX_IDS = 20;
-const MEASURED = /ms|latency|time|duration|p\d\d|throughput|rps|qps|per_?s(ec)?/i;
+const MEASURED = /(^|[_.-])(ms|latency|time|duration|p\d\d|throughput|rps|qps|seconds?)($|[_.-])/i;
 
 /**
  * Flags what a person must not trust: end-to-end passes that took no time (they tested
@@ -65,7 +65,7 @@ export function checkReality(cases: TestCase[], o: RealityOptions): RealityFindi
       // A measured latency or duration differs from run to run; the same value twice across a
       // code change was written down, not measured. Integer counts may legitimately repeat.
       const same = Object.entries(c.metrics).filter(([k, v]) => before[k] === v && v !== 0 && (!Number.isInteger(v) || MEASURED.test(k)));
-      if (same.length > 0 && same.length === Object.keys(c.metrics).length) typed.push(`${c.id} (${same.map(([k, v]) => `${k}=${v}`).join(', ')})`);
+      if (same.length > 0) typed.push(`${c.id} (${same.map(([k, v]) => `${k}=${v}`).join(', ')})`);
     }
     if (typed.length > 0) {
       findings.push({

@@ -32,6 +32,8 @@ export const BUILT_IN_RULES: Rule[] = [
   // deployment: the service under test was not there.
   { category: 'deployment', pattern: String.raw`(?:expected|got|received|status(?: code)?|returned|response|answered|actual)[^\n]{0,40}\b(?:502|503|504)\b|\b(?:502|503|504)\b[^\n]{0,20}(?:bad gateway|service unavailable|gateway time-?out)|\b(?:502|503|504) != \d{3}|\d{3} != (?:502|503|504)\b|Service Unavailable|Bad Gateway|no healthy upstream|upstream connect error`, confidence: 0.85, why: 'the service answered 502/503/504' },
   { category: 'deployment', pattern: String.raw`revision [\w.-]+ (?:is )?not ready|container failed to start|CrashLoopBackOff|failed to start and listen on the port|connect ECONNREFUSED|ECONNREFUSED|Connection refused|connection was refused|net::ERR_CONNECTION_REFUSED|dial tcp [^\n]*: connect: connection refused`, confidence: 0.8, why: 'nothing accepted the connection: the service is not running' },
+  // A test module importing a name its own helpers lack is the test's defect, not a missing package.
+  { category: 'test-defect', pattern: String.raw`cannot import name '?\w+'? from '?(?:\.|tests?\b|e2e\b|conftest)`, confidence: 0.8, why: 'the test imports a helper that does not exist' },
   // dependency
   { category: 'dependency', pattern: String.raw`Cannot find (?:module|package) '[^']+'|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|No module named|ImportError: cannot import name|ImportError:|cannot find package|no required module provides package|NoClassDefFoundError|ClassNotFoundException|undefined symbol:|Module not found: Error: Can't resolve`, confidence: 0.9, why: 'a module or package is missing' },
   // configuration
