@@ -8,6 +8,7 @@ import { reportCommand } from './commands/report.js';
 import { watchCommand } from './commands/watch.js';
 import { cancelCommand, rerunCommand } from './commands/rerun.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { classifyCommand } from './commands/classify.js';
 
 const COMMANDS: Command[] = [
   localCommand,
@@ -17,6 +18,7 @@ const COMMANDS: Command[] = [
   rerunCommand,
   cancelCommand,
   evaluateCommand,
+  classifyCommand,
   jobCommand,
   emulatorsCommand,
 ];

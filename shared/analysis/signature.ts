@@ -3,6 +3,9 @@
  * removed (numbers, ids, addresses, temp paths, timestamps), so the same cause failing many
  * tests reads as one cluster and can be followed across cycles.
  */
+/** The statuses a test output names when it means the answer, kept in signatures. */
+const HTTP_STATUSES = new Set(['200', '201', '202', '204', '301', '302', '304', '400', '401', '403', '404', '405', '409', '410', '422', '429', '500', '501', '502', '503', '504']);
+
 export function normalize(text: string): string {
   return text
     .replace(/\\(["'])/g, '$1')
@@ -15,7 +18,7 @@ export function normalize(text: string): string {
     .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
     .replace(/\b[0-9a-f]{10,}\b/gi, '<hex>')
     // HTTP statuses carry meaning; other numbers (ids, ports, counts, durations) do not.
-    .replace(/\b(?![1-5]\d\d\b)\d+(?:\.\d+)?/g, '<n>')
+    .replace(/\b\d+(?:\.\d+)?\b/g, (n) => (HTTP_STATUSES.has(n) ? n : '<n>'))
     .replace(/\s+/g, ' ')
     .trim();
 }
