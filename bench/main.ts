@@ -6,13 +6,15 @@ import { measureOverhead } from './overhead.js';
 import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';
 import { measureColdStart } from './cold-start.js';
-import { table } from './stats.js';
+import { measureIngest } from './ingest.js';
+import { round, table } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [--quick] [--json]
 
 Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
 throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
-1,000 and 10,000 tests, and each function's cold start. --quick uses fewer cycles and sizes
+1,000 and 10,000 tests, ingestion speed and memory beside fast-xml-parser and junit2json on
+10k, 100k and 500k cases, and each function's cold start. --quick uses fewer cycles and sizes
 (for CI). --json prints one JSON object on the last line.`;
 
 async function main(): Promise<number> {
@@ -37,6 +39,7 @@ async function main(): Promise<number> {
     }
     say('cost: one cycle at each size, Firestore client instrumented');
     const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
+    const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
     say('cold start: loading each function module in a fresh process');
     const coldStartMs = measureColdStart(quick ? 3 : 7);
 
@@ -52,9 +55,17 @@ async function main(): Promise<number> {
     out.write(`${table(['loops', 'cycles', 'seconds', 'cycles/min', 'p95 overhead ms', 'problems'], concurrency.map((c) => [c.loops, c.cycles, c.seconds, c.cyclesPerMinute, c.p95OverheadMs, c.problems.length ? c.problems.slice(0, 2).join('; ') : 'none']))}\n`);
     out.write(`\nCost per cycle (prices: Firestore reads $${PRICES.firestoreReadsPer100k}/100k, writes $${PRICES.firestoreWritesPer100k}/100k, deletes $${PRICES.firestoreDeletesPer100k}/100k; Pub/Sub $${PRICES.pubsubPerTiB}/TiB, 1 KB minimum; functions $${PRICES.functionInvocationsPerMillion}/M invocations)\n`);
     out.write(`${table(['tests', 'reads', 'writes', 'deletes', 'chunks', 'messages', 'USD / 1000 cycles'], cost.map((c) => [c.tests, c.reads, c.writes, c.deletes, c.resultChunks, c.messages, c.usdPer1000Cycles]))}\n`);
+    out.write(`\nIngestion (generated pytest-style JUnit; each parser in its own process; median)\n`);
+    out.write(`${table(['parser', 'cases', 'MB', 'MB/s', 'peak RSS MB'], ingest.map((r) => [r.parser, r.cases, r.mb, r.mbPerS, r.peakRssMb]))}\n`);
+    for (const n of [...new Set(ingest.map((r) => r.mb))]) {
+      const at = ingest.filter((r) => r.mb === n);
+      const ours = at.find((r) => r.parser === 'tdl')!;
+      const peer = Math.max(...at.filter((r) => r.parser === 'fast-xml-parser' || r.parser === 'junit2json').map((r) => r.mbPerS));
+      out.write(`${n} MB: tdl ${round(ours.mbPerS / peer, 2)}x the best peer\n`);
+    }
     out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ overhead, concurrency, cost, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      process.stdout.write(`${JSON.stringify({ overhead, ingest, concurrency, cost, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
     }
     return 0;
   } finally {

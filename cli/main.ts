@@ -9,6 +9,7 @@ import { watchCommand } from './commands/watch.js';
 import { cancelCommand, rerunCommand } from './commands/rerun.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { classifyCommand } from './commands/classify.js';
+import { resultsCommand } from './commands/results.js';
 
 const COMMANDS: Command[] = [
   localCommand,
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   evaluateCommand,
   classifyCommand,
+  resultsCommand,
   jobCommand,
   emulatorsCommand,
 ];

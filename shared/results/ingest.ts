@@ -1,139 +1,78 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
-import { caseId, type FileRead, type RejectedFile, type RunTotals, type SuiteSummary, type TestCase, type TestRun } from './model.js';
+import type { FileRead, RejectedFile, RunTotals, SuiteSummary, TestCase, TestRun } from './model.js';
+import { ResultsError } from '../errors.js';
+import { streamJUnit, type StreamLimits } from './junit-stream.js';
+import { readPytestJson } from './pytest-json.js';
 
 /**
- * Reads JUnit XML result files into the normalized model. A file that is not a test report
- * is rejected with its reason, never read as zero tests. DTDs are refused outright, so no
- * entity expansion and no external entities can happen.
+ * Reads result files into the normalized model: JUnit XML in its dialects (streamed) and
+ * pytest-json-report. A file that is not a test report is rejected with its reason, never
+ * read as zero tests.
  */
 
-export interface IngestLimits {
-  maxFileBytes: number;
-  maxMessageChars: number;
-  maxOutputChars: number;
-  maxCases: number;
-}
+export type IngestLimits = StreamLimits;
 
 export const DEFAULT_LIMITS: IngestLimits = {
-  maxFileBytes: 64 * 1024 * 1024,
+  maxFileBytes: 512 * 1024 * 1024,
   maxMessageChars: 8 * 1024,
   maxOutputChars: 2 * 1024,
-  maxCases: 200_000,
+  maxCases: 1_000_000,
 };
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  // A prefix keeps attributes apart from child elements of the same name (node's runner
-  // writes both a `failure` attribute and a <failure> element on a test case).
-  attributeNamePrefix: '@_',
-  processEntities: true,
-  htmlEntities: false,
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: false,
-  cdataPropName: '#cdata',
-  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped', 'property', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError'].includes(name),
-});
+export type ResultFormat = 'junit-xml' | 'pytest-json';
 
-type Node = Record<string, unknown>;
+/** Looks at the first bytes: '<' is XML, '{' is JSON; anything else is not a report we know. */
+export async function sniffFormat(file: string): Promise<ResultFormat | { error: string }> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead === 0) return { error: `${file}: empty file, not a test report` };
+    const text = head.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    if (text.startsWith('<')) return 'junit-xml';
+    if (text.startsWith('{')) return 'pytest-json';
+    if (head.subarray(0, bytesRead).some((b) => b === 0 || (b < 0x09))) return { error: `${file}: binary data, not a test report` };
+    return { error: `${file}: neither XML nor JSON, not a test report` };
+  } finally {
+    await handle.close();
+  }
+}
 
-export async function readResultFiles(paths: string[], limits: IngestLimits = DEFAULT_LIMITS): Promise<TestRun> {
+/** Streams the cases of one file to `onCase`; resolves with the format and the count. */
+export async function readResultFile(
+  file: string,
+  onCase: (c: TestCase) => void,
+  limits: IngestLimits = DEFAULT_LIMITS,
+  onProgress?: (cases: number) => void,
+): Promise<{ format: ResultFormat; tests: number }> {
+  const format = await sniffFormat(file);
+  if (typeof format !== 'string') throw new ResultsError(format.error);
+  if (format === 'pytest-json') return { format, tests: await readPytestJson(file, limits, onCase) };
+  const { cases } = await streamJUnit(file, limits, onCase, onProgress);
+  return { format, tests: cases };
+}
+
+/** Reads every file, keeping the cases; a rejected file is listed with its reason. */
+export async function readResultFiles(paths: string[], limits: IngestLimits = DEFAULT_LIMITS, onProgress?: (cases: number) => void): Promise<TestRun> {
   const cases: TestCase[] = [];
   const files: FileRead[] = [];
   const rejected: RejectedFile[] = [];
   for (const file of paths) {
+    const start = cases.length;
     try {
-      const read = await readJUnitFile(file, limits, limits.maxCases - cases.length);
-      for (const c of read) cases.push(c);
-      files.push({ path: file, tests: read.length, format: 'junit-xml' });
+      const room = { ...limits, maxCases: limits.maxCases - start };
+      const { format, tests } = await readResultFile(file, (c) => cases.push(c), room, onProgress);
+      files.push({ path: file, tests, format });
     } catch (error) {
-      const reason = (error as Error).message;
+      // Nothing of a file that could not be read counts: its cases are dropped with it.
+      cases.length = start;
+      const reason = error instanceof ResultsError ? error.message : `${file}: ${(error as Error).message}`;
       files.push({ path: file, tests: 0, error: reason });
       rejected.push({ path: file, reason });
     }
   }
   return { cases, totals: totalsOf(cases), suites: suitesOf(cases), files, rejected };
-}
-
-async function readJUnitFile(file: string, limits: IngestLimits, room: number): Promise<TestCase[]> {
-  const info = await stat(file);
-  if (info.size > limits.maxFileBytes) throw new Error(`${file} is ${info.size} bytes, over the ${limits.maxFileBytes}-byte limit`);
-  if (info.size === 0) throw new Error(`${file} is empty: not a test report`);
-  const text = await readFile(file, 'utf8');
-  if (/<!DOCTYPE/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
-    throw new Error(`${file} declares a DTD or entities; refused (no DTD processing)`);
-  }
-  if (!text.trimStart().startsWith('<')) throw new Error(`${file} is not XML: not a test report`);
-  let doc: Node;
-  try {
-    doc = parser.parse(text, true) as Node;
-  } catch (error) {
-    throw new Error(`${file} is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const root = (doc.testsuites ?? null) as Node | null;
-  const suites = root ? asArray(root.testsuite) : asArray(doc.testsuite);
-  if (!root && suites.length === 0) throw new Error(`${file} has no <testsuites> or <testsuite> root: not a test report`);
-  const cases: TestCase[] = [];
-  const walk = (suite: Node, parentFile?: string) => {
-    const name = attr(suite, 'name') ?? 'suite';
-    const suiteFile = attr(suite, 'file') ?? parentFile;
-    for (const tc of asArray(suite.testcase)) {
-      if (cases.length >= room) throw new Error(`${file}: more than ${limits.maxCases} test cases in the run`);
-      cases.push(toCase(tc, name, suiteFile, limits));
-    }
-    for (const nested of asArray(suite.testsuite)) walk(nested, suiteFile);
-  };
-  for (const s of suites) walk(s);
-  return cases;
-}
-
-function toCase(tc: Node, suite: string, suiteFile: string | undefined, limits: IngestLimits): TestCase {
-  const failure = first(tc.failure) ?? first(tc.rerunFailure);
-  const error = first(tc.error) ?? first(tc.rerunError);
-  const skipped = tc.skipped !== undefined;
-  const flakyRuns = asArray(tc.flakyFailure).length + asArray(tc.flakyError).length;
-  const reruns = asArray(tc.rerunFailure).length + asArray(tc.rerunError).length;
-  const status: TestCase['status'] = failure ? 'failed' : error ? 'error' : skipped ? 'skipped' : 'passed';
-  const problem = failure ?? error;
-  const message = problem ? (attr(problem, 'message') ?? '') : undefined;
-  const details = problem ? textOf(problem) : undefined;
-  const full = (message?.length ?? 0) + (details?.length ?? 0);
-  const time = attr(tc, 'time');
-  const durationMs = time !== undefined && time.trim() !== '' && Number.isFinite(Number(time.replace(/,/g, ''))) ? Number(time.replace(/,/g, '')) * 1000 : undefined;
-  const properties = Object.fromEntries(
-    asArray((tc.properties as Node | undefined)?.property).map((p) => [attr(p, 'name') ?? '', attr(p, 'value') ?? textOf(p)]),
-  );
-  const metrics = Object.fromEntries(
-    Object.entries(properties)
-      .filter(([, v]) => v.trim() !== '' && Number.isFinite(Number(v)))
-      .map(([k, v]) => [k, Number(v)]),
-  );
-  const out = [textOf(tc['system-out']), textOf(tc['system-err'])].filter(Boolean).join('\n');
-  const name = attr(tc, 'name') ?? '(unnamed)';
-  const className = attr(tc, 'classname');
-  const file = attr(tc, 'file') ?? suiteFile;
-  const line = Number(attr(tc, 'line'));
-  return {
-    id: caseId({ suite, className, name, file }),
-    suite,
-    className,
-    name,
-    file,
-    line: Number.isInteger(line) ? line : undefined,
-    status,
-    durationMs,
-    flaky: status === 'passed' && flakyRuns > 0 ? true : undefined,
-    retries: flakyRuns + reruns > 0 ? flakyRuns + reruns : undefined,
-    message: message?.slice(0, limits.maxMessageChars),
-    failureType: problem ? attr(problem, 'type') : undefined,
-    details: details?.slice(0, limits.maxMessageChars),
-    detailsFullLength: full > 2 * limits.maxMessageChars || (details?.length ?? 0) > limits.maxMessageChars ? full : undefined,
-    output: out ? out.slice(-limits.maxOutputChars) : undefined,
-    properties: Object.keys(properties).length ? properties : undefined,
-    metrics: Object.keys(metrics).length ? metrics : undefined,
-  };
 }
 
 export function totalsOf(cases: TestCase[]): RunTotals {
@@ -199,40 +138,3 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function asArray(v: unknown): Node[] {
-  if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'object' && x !== null ? (x as Node) : { '#text': String(x) }));
-}
-
-function first(v: unknown): Node | undefined {
-  return asArray(v)[0];
-}
-
-function attr(node: Node | undefined, name: string): string | undefined {
-  const value = node ? str(node[`@_${name}`]) : undefined;
-  return value === undefined ? undefined : decodeEntities(value);
-}
-
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** The parser leaves attribute values encoded: decode the XML entities and character references. */
-function decodeEntities(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(lt|gt|amp|quot|apos));/gi, (m, hex: string, dec: string, named: string) => {
-    if (named) return NAMED[named.toLowerCase()] ?? m;
-    const code = hex ? parseInt(hex, 16) : Number(dec);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-  });
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-function textOf(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map(textOf).join('\n');
-  const n = v as Node;
-  return [str(n['#text']), textOf(n['#cdata'])].filter(Boolean).join('');
-}

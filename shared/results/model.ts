@@ -84,5 +84,5 @@ export interface TestRun {
 
 /** The id that lets a case be followed across cycles. */
 export function caseId(parts: { suite: string; className?: string; name: string; file?: string }): string {
-  return [parts.suite, parts.className ?? '', parts.name, parts.file ?? ''].join('::');
+  return `${parts.suite}::${parts.className ?? ''}::${parts.name}::${parts.file ?? ''}`;
 }
