@@ -122,8 +122,9 @@ export const LoopControl = z.object({
 });
 export type LoopControl = z.infer<typeof LoopControl>;
 
+/** A tick from Cloud Scheduler (or the local timer); the watchdog reads its own clock. */
 export const WatchdogTick = z.object({
-  at: Iso,
+  at: Iso.optional(),
 });
 export type WatchdogTick = z.infer<typeof WatchdogTick>;
 

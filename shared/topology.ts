@@ -136,3 +136,38 @@ export function subscriptionFor(fn: FunctionName): PushSubscription {
   if (!sub) throw new Error(`no push subscription targets function ${fn}`);
   return sub;
 }
+
+/**
+ * The topology as Terraform variables: infra/topology.auto.tfvars.json is generated from this
+ * (`npm run infra:topology`) and a test fails when the two differ, so Terraform never holds a
+ * second definition.
+ */
+export function terraformTopology() {
+  const push = pushSubscriptions();
+  return {
+    topology: {
+      topics: Object.values(TOPICS),
+      dead_letter_topic: TOPICS.deadLetter,
+      functions: Object.values(FUNCTIONS),
+      push_subscriptions: Object.fromEntries(
+        push.map((s) => [
+          s.name,
+          {
+            topic: s.topic,
+            function: s.function,
+            ack_deadline_seconds: s.ackDeadlineSeconds,
+            minimum_backoff: `${s.retryPolicy.minimumBackoffSeconds}s`,
+            maximum_backoff: `${s.retryPolicy.maximumBackoffSeconds}s`,
+            max_delivery_attempts: s.maxDeliveryAttempts,
+          },
+        ]),
+      ),
+      pull_subscriptions: Object.fromEntries(
+        SUBSCRIPTIONS.filter((s): s is PullSubscription => s.kind === 'pull' && !s.localOnly).map((s) => [
+          s.name,
+          { topic: s.topic, ack_deadline_seconds: s.ackDeadlineSeconds },
+        ]),
+      ),
+    },
+  };
+}

@@ -10,11 +10,17 @@ import { AnalysisFacts } from '../loop/decide.js';
 
 /** Our own short text (ids, reasons we wrote): only the characters that would make markup. */
 export function escapeMd(text: string, max = 300): string {
-  return cut(text, max)
+  const clean = cut(text, max)
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .replace(/\r?\n/g, ' ')
-    .replace(/([\\`*_[\]<>|~!#])/g, '\\$1');
+    .replace(/\r?\n/g, ' ');
+  // Viewers turn bare URLs into links: a URL goes into a code span, where it stays text.
+  return clean
+    .split(URL_LIKE)
+    .map((part, i) => (i % 2 === 1 ? code(part, 200) : part.replace(/([\\`*_[\]<>|~!#])/g, '\\$1')))
+    .join('');
 }
+
+const URL_LIKE = /((?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`]+)/i;
 
 /** Untrusted text inline: a code span, with a fence longer than any backtick run inside it. */
 export function code(text: string, max = 200): string {

@@ -63,7 +63,8 @@ describe('the chain on the emulators, through real push deliveries', () => {
     expect(done.passRate).toBe(0.75);
     expect(done.verdict).toBe('await-fix');
     expect(done.report).toContain('| 75.0 % | 4 | 3 | 1 | 0 | 0 | 0 | 0.05 s |');
-    expect(done.report).toContain('| `e2e › creates an order` | `expected 201 but got 503: relation "orders" does not exist` |');
+    expect(done.report).toContain('### database: 1 test (confidence 0.95)');
+    expect(done.report).toContain('Signature `database: relation "orders" does not exist`. Tests: `e2e › creates an order`.');
     expect(done.overheadMs).toBeGreaterThan(0);
     const loop = await h.store.getLoop('one-cycle');
     expect(loop?.status).toBe('awaiting-fix');

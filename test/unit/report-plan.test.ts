@@ -81,3 +81,19 @@ describe('planTimeout', () => {
     expect(writes?.cycles?.[0]?.data.deadline).toBe('2026-11-24T10:10:00.000Z');
   });
 });
+
+describe('escaping what tests print', () => {
+  it('keeps markup, links and control characters inert, as a Markdown viewer renders them', async () => {
+    const { escapeMd, code, block } = await import('../../shared/report/markdown.js');
+    const MarkdownIt = (await import('markdown-it')).default;
+    const md = new MarkdownIt({ html: true, linkify: true });
+    const evil = '<script>alert(1)</script> [click](http://evil.example/) ![x](http://evil.example/x.png) see https://evil.example/y | a | \u0007\u001b[31m `tick`';
+    for (const rendered of [escapeMd(evil, 1000), code(evil, 1000), `| ${code(evil, 1000)} | x |\n|---|---|`, block(`${evil}\n\`\`\`\nmore`)]) {
+      const html = md.render(rendered);
+      expect(html).not.toMatch(/<script/i);
+      expect(html).not.toMatch(/<a [^>]*href/i);
+      expect(html).not.toMatch(/<img/i);
+      expect(rendered).not.toMatch(/[\u0007\u001b]/);
+    }
+  });
+});

@@ -1,0 +1,86 @@
+# One 2nd-gen function per name in var.topology.functions, each with its own runtime account.
+# They are HTTP-triggered and fed by our push subscriptions (pubsub.tf), not by Eventarc
+# triggers: the subscriptions carry the topology's ack deadline, retry and dead-letter policy,
+# and the functions receive the very pushes they receive locally.
+
+resource "google_service_account" "fn" {
+  for_each     = toset(var.topology.functions)
+  account_id   = "tdl-fn-${each.value}"
+  display_name = "test-deploy-loop: ${each.value} function"
+}
+
+resource "google_cloudfunctions2_function" "fn" {
+  for_each = toset(var.topology.functions)
+  name     = "tdl-${each.value}"
+  location = var.region
+
+  build_config {
+    runtime     = "nodejs20"
+    entry_point = each.value
+    source {
+      storage_source {
+        bucket = var.function_source_bucket
+        object = var.function_source_object
+      }
+    }
+  }
+
+  service_config {
+    max_instance_count    = 10
+    available_memory      = "512Mi"
+    timeout_seconds       = 120
+    ingress_settings      = "ALLOW_ALL"
+    service_account_email = google_service_account.fn[each.value].email
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT = var.project
+      TDL_REGION           = var.region
+      TDL_TEST_JOB         = google_cloud_run_v2_job.tests.name
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+# Only the pusher account may invoke the functions.
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
+  for_each = toset(var.topology.functions)
+  name     = google_cloudfunctions2_function.fn[each.value].service_config[0].service
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_project_iam_member" "fn_firestore" {
+  for_each = toset(var.topology.functions)
+  project  = var.project
+  role     = "roles/datastore.user"
+  member   = "serviceAccount:${google_service_account.fn[each.value].email}"
+}
+
+resource "google_pubsub_topic_iam_member" "fn_publisher" {
+  for_each = { for pair in flatten([for fn, topics in local.publishes : [for t in topics : { fn = fn, topic = t }]]) : "${pair.fn}/${pair.topic}" => pair }
+  topic    = google_pubsub_topic.topic[each.value.topic].name
+  role     = "roles/pubsub.publisher"
+  member   = "serviceAccount:${google_service_account.fn[each.value.fn].email}"
+}
+
+# run-tests starts the test job with overrides, and nothing else in Cloud Run.
+resource "google_project_iam_custom_role" "job_runner" {
+  role_id     = "tdlJobRunner"
+  title       = "test-deploy-loop: run the test job"
+  permissions = ["run.jobs.run", "run.jobs.runWithOverrides", "run.executions.get", "run.operations.get"]
+}
+
+resource "google_cloud_run_v2_job_iam_member" "run_tests_runs_job" {
+  name     = google_cloud_run_v2_job.tests.name
+  location = var.region
+  role     = google_project_iam_custom_role.job_runner.id
+  member   = "serviceAccount:${google_service_account.fn["run-tests"].email}"
+}
+
+# run-tests acts as the job's account when it passes overrides.
+resource "google_service_account_iam_member" "run_tests_acts_as_job" {
+  service_account_id = google_service_account.test_job.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.fn["run-tests"].email}"
+}

@@ -1,0 +1,22 @@
+output "function_urls" {
+  description = "Each function's URL (invokable only by the pusher account)."
+  value       = { for name, fn in google_cloudfunctions2_function.fn : name => fn.service_config[0].uri }
+}
+
+output "topics" {
+  description = "The chain's topics; publish to deploy-requested or deploy-finished to re-run by hand (tdl rerun --project)."
+  value       = [for t in google_pubsub_topic.topic : t.name]
+}
+
+output "test_job" {
+  description = "The Cloud Run Job that runs the suite."
+  value       = google_cloud_run_v2_job.tests.name
+}
+
+output "service_accounts" {
+  description = "The identities the chain runs as; only these publish and push."
+  value = merge(
+    { for name, sa in google_service_account.fn : "function-${name}" => sa.email },
+    { pusher = google_service_account.pusher.email, test_job = google_service_account.test_job.email, build = google_service_account.build.email, scheduler = google_service_account.scheduler.email },
+  )
+}
