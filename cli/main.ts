@@ -10,6 +10,7 @@ import { cancelCommand, rerunCommand } from './commands/rerun.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { classifyCommand } from './commands/classify.js';
 import { resultsCommand } from './commands/results.js';
+import { registerCommand } from './commands/register.js';
 
 const COMMANDS: Command[] = [
   localCommand,
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   rerunCommand,
   cancelCommand,
   evaluateCommand,
+  registerCommand,
   classifyCommand,
   resultsCommand,
   jobCommand,

@@ -176,6 +176,20 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect([unknown.code, unknown.stderr.trim()]).toEqual([1, `tdl status: no loop "nope" in the emulators at ${h.emulators.pubsubHost} and ${h.emulators.firestoreHost} (project ${h.projectId})`]);
   });
 
+  it('tdl register creates a loop from a config, and updates its config later', async () => {
+    const config = path.join(tmpdir(), `loop-${h.projectId}.json`);
+    const base = { loopId: 'v-registered', services: [{ name: 'api' }], tests: { command: ['npm', 'test'], results: ['reports/*.xml'] } };
+    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 3 } }));
+    const first = await runTdl(h, ['register', '--config', config, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout.trim())).toEqual({ loopId: 'v-registered', created: true });
+    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 9 } }));
+    const second = await runTdl(h, ['register', '--config', config, '--json']);
+    expect(JSON.parse(second.stdout.trim())).toEqual({ loopId: 'v-registered', created: false });
+    const loop = await h.store.getLoop('v-registered');
+    expect(loop).toMatchObject({ status: 'running', currentCycle: 0, config: { guards: { maxCycles: 9 } } });
+  });
+
   it('tdl watch follows a loop until it ends', async () => {
     await h.createLoop('v-watch');
     const watching = runTdl(h, ['watch', 'v-watch', '--timeout', '30']);
