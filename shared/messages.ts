@@ -123,9 +123,11 @@ export const LoopControl = z.object({
 export type LoopControl = z.infer<typeof LoopControl>;
 
 /** A tick from Cloud Scheduler (or the local timer); the watchdog reads its own clock. */
-export const WatchdogTick = z.object({
-  at: Iso.optional(),
-});
+export const WatchdogTick = z
+  .object({
+    at: Iso.optional(),
+  })
+  .strict();
 export type WatchdogTick = z.infer<typeof WatchdogTick>;
 
 export const SCHEMAS = {

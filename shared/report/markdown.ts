@@ -129,7 +129,7 @@ function list(ids: string[], max = MAX_LIST): string {
 }
 
 /** The report of one cycle: summary first, then what failed and why, then the details. */
-export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc): string {
+export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { progression?: boolean } = {}): string {
   const a = readAnalysis(cycle);
   const t = cycle.totals;
   const previous = [...loop.history].filter((h) => h.cycle < cycle.n).sort((x, y) => y.cycle - x.cycle)[0];
@@ -147,7 +147,7 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc): string {
   lines.push(`**Commit:** \`${shortCommit(cycle.commit)}\`${previous && previous.commit !== cycle.commit ? ` (cycle ${previous.cycle} ran \`${shortCommit(previous.commit)}\`)` : ''} on ${escapeMd(cycle.branch ?? loop.config.branch)}; ${escapeMd(cycle.reason ?? '', 300)}`);
   const d = a.diff;
   if (d) {
-    lines.push(`**Since the previous cycle:** ${d.fixed?.length ?? 0} fixed, ${d.regressions?.length ?? 0} newly failing, ${d.stillFailing?.length ?? 0} still failing, ${d.flaky?.length ?? 0} flaky, ${d.added?.length ?? 0} added, ${d.removed?.length ?? 0} removed.`);
+    lines.push('', `**Since the previous cycle:** ${d.fixed?.length ?? 0} fixed, ${d.regressions?.length ?? 0} newly failing, ${d.stillFailing?.length ?? 0} still failing, ${d.flaky?.length ?? 0} flaky, ${d.added?.length ?? 0} added, ${d.removed?.length ?? 0} removed.`);
   }
   lines.push('');
 
@@ -155,7 +155,7 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc): string {
     ...loop.history.filter((h) => h.cycle < cycle.n && h.passRate !== null).map((h) => ({ n: h.cycle, passRate: h.passRate })),
     ...(cycle.passRate !== null && cycle.passRate !== undefined ? [{ n: cycle.n, passRate: cycle.passRate }] : []),
   ];
-  if (series.length > 1) lines.push(...progression(series), '');
+  if (series.length > 1 && options.progression !== false) lines.push(...progression(series), '');
 
   if (a.clusters.length > 0) {
     lines.push('## Failures by cause', '');
@@ -278,7 +278,7 @@ export function renderLoopReport(loop: LoopDoc, cycles: CycleDoc[]): string {
   lines.push('');
   if (rated.length > 1) lines.push(...progression(rated), '');
   if (last) {
-    lines.push('---', '', renderCycleReport(loop, last).replace(/^# /, '## Last cycle: ').replace(/^## (?!Last cycle)/gm, '### '));
+    lines.push('---', '', renderCycleReport(loop, last, { progression: false }).replace(/^# /, '## Last cycle: ').replace(/^## (?!Last cycle)/gm, '### '));
   }
   return lines.join('\n');
 }
