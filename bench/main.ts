@@ -7,6 +7,7 @@ import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';
 import { measureColdStart } from './cold-start.js';
 import { measureIngest } from './ingest.js';
+import { measureAnalysis } from './analysis.js';
 import { round, table } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [--quick] [--json]
@@ -40,6 +41,8 @@ async function main(): Promise<number> {
     say('cost: one cycle at each size, Firestore client instrumented');
     const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
     const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
+    say('analysis: one cycle of 10,000 failing tests');
+    const analysis = measureAnalysis(10_000, quick ? 3 : 7);
     say('cold start: loading each function module in a fresh process');
     const coldStartMs = measureColdStart(quick ? 3 : 7);
 
@@ -63,9 +66,10 @@ async function main(): Promise<number> {
       const peer = Math.max(...at.filter((r) => r.parser === 'fast-xml-parser' || r.parser === 'junit2json').map((r) => r.mbPerS));
       out.write(`${n} MB: tdl ${round(ours.mbPerS / peer, 2)}x the best peer\n`);
     }
+    out.write(`\nAnalysis of a cycle with ${analysis.failingTests} failing tests: ${analysis.medianMs} ms (median), ${analysis.clusters} clusters shown, ${Math.round(analysis.analysisBytes / 1024)} KB stored\n`);
     out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ overhead, ingest, concurrency, cost, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      process.stdout.write(`${JSON.stringify({ overhead, ingest, concurrency, cost, analysis, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
     }
     return 0;
   } finally {

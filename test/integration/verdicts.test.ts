@@ -71,6 +71,25 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect(c.verdictReason).toBe('max cycles reached: 1 of 1 used without meeting the criteria');
   });
 
+  it('failed: the same failure in consecutive cycles although the commit changed', async () => {
+    await h.createLoop('v-same', {}, { guards: { sameFailureCycles: 2 } });
+    const first = await cycleWith('v-same', 1, red());
+    expect(first.verdict).toBe('await-fix');
+    const second = await cycleWith('v-same', 2, red(), deployment('v-same', { trigger: 'fix' }));
+    expect(second.commit).not.toBe(first.commit);
+    expect([second.verdict, second.verdictReason]).toEqual([
+      'failed',
+      'the same failure persisted 2 cycles in a row although the commit changed: product-defect: expected <n> items, got <n>',
+    ]);
+  });
+
+  it('failed: the time budget is spent', async () => {
+    await h.createLoop('v-time', {}, { guards: { maxDurationMinutes: 0.0001 } });
+    const c = await cycleWith('v-time', 1, red());
+    expect(c.verdict).toBe('failed');
+    expect(c.verdictReason).toMatch(/^time budget spent: \d+ min of 0.0001$/);
+  });
+
   it('redeploy, then blocked when the critical service fails to deploy twice', async () => {
     await h.createLoop('v-deploy');
     const requests = await h.collect('deploy-requested');
