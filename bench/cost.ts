@@ -16,6 +16,7 @@ import { defaultAnalyzer } from '../shared/loop/analyzer.js';
 import { ensureTopology } from '../shared/local/topology-setup.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
 import { suitesOf, totalsOf } from '../shared/results/ingest.js';
+import { newLoop } from '../shared/loop/model.js';
 import type { TestCase } from '../shared/results/model.js';
 import type { MessageOf, SchemaTopic } from '../shared/messages.js';
 import { round } from './stats.js';
@@ -109,21 +110,8 @@ export async function measureCost(sizes: number[]): Promise<CostRow[]> {
       const runTests = createRunTests({ ...base, health: new HttpHealthProbe(2000), latency: new HttpLatencyProbe(2000), launcher: { launch: async (r) => (launches.push(r), { executionId: 'x' }) } });
       const loopId = `cost-${n}`;
       const now = new Date().toISOString();
-      await store.putLoop(
-        {
-          loopId,
-          status: 'running',
-          currentCycle: 0,
-          runStartCycle: 1,
-          runStartedAt: now,
-          redeploys: 0,
-          config: { branch: 'main', criteria: Criteria.parse({}), guards: Guards.parse({}), deadlines: Deadlines.parse({}), classification: { rules: [] }, allowedHosts: ['127.0.0.1'], services: [{ name: 'api', critical: true, healthPath: '/' }] },
-          history: [],
-          createdAt: now,
-          updatedAt: now,
-        },
-        { reset: true },
-      );
+      const stored = { branch: 'main', criteria: Criteria.parse({}), guards: Guards.parse({}), deadlines: Deadlines.parse({}), classification: { rules: [] }, allowedHosts: ['127.0.0.1'], services: [{ name: 'api', critical: true, healthPath: '/' }] };
+      await store.putLoop(newLoop(loopId, stored, now), { reset: true });
       counts.reads = counts.writes = counts.deletes = 0;
       await runTests(
         { loopId, trigger: 'push', branch: 'main', commit: 'c1', buildId: `b-${n}`, services: [{ name: 'api', url, revision: 'r1', ready: true }], finishedAt: now },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS, type TopicName } from './topology.js';
+import { TOPICS } from './topology.js';
 import { RejectedFile, RunTotals } from './results/model.js';
 
 /**
@@ -144,7 +144,3 @@ export type MessageOf<T extends SchemaTopic> = z.infer<(typeof SCHEMAS)[T]>;
 
 /** Largest message we accept; Pub/Sub allows 10 MB, nothing of ours needs more than a few KB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-
-export function isSchemaTopic(t: TopicName): t is SchemaTopic {
-  return t in SCHEMAS;
-}

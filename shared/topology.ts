@@ -131,12 +131,6 @@ export function pushSubscriptions(): PushSubscription[] {
   return SUBSCRIPTIONS.filter((s): s is PushSubscription => s.kind === 'push');
 }
 
-export function subscriptionFor(fn: FunctionName): PushSubscription {
-  const sub = pushSubscriptions().find((s) => s.function === fn);
-  if (!sub) throw new Error(`no push subscription targets function ${fn}`);
-  return sub;
-}
-
 /**
  * The topology as Terraform variables: infra/topology.auto.tfvars.json is generated from this
  * (`npm run infra:topology`) and a test fails when the two differ, so Terraform never holds a

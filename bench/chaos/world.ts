@@ -13,6 +13,7 @@ import { systemClock, type TestJobRequest } from '../../shared/ports.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 import { pushSubscriptions, TOPICS } from '../../shared/topology.js';
 import { LoopEvent, DeployRequested } from '../../shared/messages.js';
+import { newLoop } from '../../shared/loop/model.js';
 
 /**
  * One scenario's world: its own project on the shared emulators, the real functions on
@@ -110,29 +111,16 @@ export class World {
 
   async createLoop(loopId: string, config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines> } = {}): Promise<void> {
     const now = new Date().toISOString();
-    await this.store.putLoop(
-      {
-        loopId,
-        status: 'running',
-        currentCycle: 0,
-        runStartCycle: 1,
-        runStartedAt: now,
-        redeploys: 0,
-        config: {
-          branch: 'main',
-          criteria: Criteria.parse({}),
-          guards: Guards.parse({ maxCycles: 6, ...config.guards }),
-          deadlines: Deadlines.parse(config.deadlines ?? {}),
-          classification: { rules: [] },
-          allowedHosts: ['127.0.0.1', 'localhost'],
-          services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
-        },
-        history: [],
-        createdAt: now,
-        updatedAt: now,
-      },
-      { reset: true },
-    );
+    const stored = {
+      branch: 'main',
+      criteria: Criteria.parse({}),
+      guards: Guards.parse({ maxCycles: 6, ...config.guards }),
+      deadlines: Deadlines.parse(config.deadlines ?? {}),
+      classification: { rules: [] },
+      allowedHosts: ['127.0.0.1', 'localhost'],
+      services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
+    };
+    await this.store.putLoop(newLoop(loopId, stored, now), { reset: true });
   }
 
   readonly recordResults = (...args: Parameters<ReturnType<typeof createRecordResults>>) =>

@@ -1,4 +1,4 @@
-import { EXIT, UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { runJob } from '../../shared/job/run-job.js';
 import { services } from '../../shared/wiring.js';
@@ -69,5 +69,3 @@ export const jobCommand: Command = {
     }
   },
 };
-
-export { EXIT };

@@ -3,7 +3,7 @@ import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
 import { loadLoopConfig, storedConfig } from '../../shared/config/loop-config.js';
-import type { LoopDoc } from '../../shared/loop/model.js';
+import { newLoop, type LoopDoc } from '../../shared/loop/model.js';
 
 const usage = `Usage: tdl register --config FILE [--json] [--project PROJECT]
 
@@ -30,20 +30,7 @@ export const registerCommand: Command = {
       const stored = { branch: config.branch, ...storedConfig(config) };
       const created = await conn.store.transact({ loopId: config.loopId }, ({ loop }) => {
         if (loop) return { writes: { loop: { config: stored, updatedAt: now } as Partial<LoopDoc> }, result: false };
-        const fresh: LoopDoc = {
-          loopId: config.loopId,
-          status: 'running',
-          statusReason: 'registered; waiting for the first deployment',
-          currentCycle: 0,
-          runStartCycle: 1,
-          runStartedAt: now,
-          redeploys: 0,
-          config: stored,
-          history: [],
-          createdAt: now,
-          updatedAt: now,
-        };
-        return { writes: { loop: fresh }, result: true };
+        return { writes: { loop: newLoop(config.loopId, stored, now) }, result: true };
       });
       if (values.json) out(JSON.stringify({ loopId: config.loopId, created }));
       else out(`${created ? 'registered' : 'updated the config of'} loop ${config.loopId} in ${conn.target}`);

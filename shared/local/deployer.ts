@@ -117,11 +117,6 @@ export class LocalDeployer {
     }
   }
 
-  /** The last lines a service printed, for the five whys. */
-  serviceOutput(name: string): string {
-    return this.running.get(name)?.output.join('\n') ?? '';
-  }
-
   private async currentCommit(): Promise<string> {
     const step = this.loaded.config.commit ?? { command: ['git', 'rev-parse', 'HEAD'], timeoutSeconds: 30, env: {} };
     const result = await runCommand('commit', step.command, { cwd: this.loaded.workdir, env: step.env, timeoutSeconds: step.timeoutSeconds });

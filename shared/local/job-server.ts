@@ -89,11 +89,6 @@ export class LocalJobServer {
     return executionId;
   }
 
-  /** The job process, for tests that kill one to see the watchdog act. */
-  job(jobId: string): ProcessGroup | undefined {
-    return this.jobs.get(jobId);
-  }
-
   async stop(): Promise<void> {
     await Promise.all([...this.jobs.values()].map((j) => j.stop(2000)));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

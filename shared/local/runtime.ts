@@ -6,7 +6,7 @@ import { storedConfig } from '../config/loop-config.js';
 import { DeployRequested, LoopEvent } from '../messages.js';
 import { createFirestore, FirestoreLoopStore } from '../adapters/firestore/loop-store.js';
 import { PubSubPublisher } from '../adapters/pubsub-publisher.js';
-import { isLoopEnded, type CycleDoc, type LoopDoc } from '../loop/model.js';
+import { isLoopEnded, newLoop, type CycleDoc, type LoopDoc } from '../loop/model.js';
 import { renderLoopReport } from '../report/markdown.js';
 import { FUNCTIONS } from '../topology.js';
 import { startEmulators, type Emulators } from './emulators.js';
@@ -100,22 +100,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     say(`topology: topics and push subscriptions created on the emulator (project ${projectId})`);
 
     const now = new Date().toISOString();
-    await store.putLoop(
-      {
-        loopId: config.loopId,
-        status: 'running',
-        statusReason: 'starting',
-        currentCycle: 0,
-        runStartCycle: 1,
-        runStartedAt: now,
-        redeploys: 0,
-        config: { branch: config.branch, ...storedConfig(config) },
-        history: [],
-        createdAt: now,
-        updatedAt: now,
-      },
-      { reset: true },
-    );
+    await store.putLoop(newLoop(config.loopId, { branch: config.branch, ...storedConfig(config) }, now), { reset: true });
 
     if (config.setup) {
       say(`setup: ${config.setup.command.join(' ')}`);

@@ -135,3 +135,20 @@ export function isActive(phase: Phase): boolean {
 export function isLoopEnded(status: LoopStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'blocked' || status === 'cancelled';
 }
+
+/** A loop that has not deployed yet: what `tdl register` and the local runtime create. */
+export function newLoop(loopId: string, config: StoredConfig, now: string): LoopDoc {
+  return {
+    loopId,
+    status: 'running',
+    statusReason: 'registered; waiting for the first deployment',
+    currentCycle: 0,
+    runStartCycle: 1,
+    runStartedAt: now,
+    redeploys: 0,
+    config,
+    history: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}

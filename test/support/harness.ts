@@ -12,7 +12,7 @@ import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
 import { createRecordResults } from '../../shared/loop/steps/record-results.js';
 import { silentLogger } from '../../shared/logger.js';
 import { systemClock, type TestJobRequest } from '../../shared/ports.js';
-import type { LoopDoc } from '../../shared/loop/model.js';
+import { newLoop, StoredConfig, type LoopDoc } from '../../shared/loop/model.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 
 /**
@@ -97,29 +97,15 @@ export class ChainHarness {
     config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines>; criteria?: Partial<Criteria> } = {},
   ): Promise<void> {
     const now = new Date().toISOString();
-    await this.store.putLoop(
-      {
-        loopId,
-        status: 'running',
-        currentCycle: 0,
-        runStartCycle: 1,
-        runStartedAt: now,
-        redeploys: 0,
-        config: {
-          branch: 'main',
-          criteria: Criteria.parse(config.criteria ?? {}),
-          guards: Guards.parse({ maxCycles: 4, ...config.guards }),
-          deadlines: Deadlines.parse(config.deadlines ?? {}),
-          classification: { rules: [] },
-          services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
-        },
-        history: [],
-        createdAt: now,
-        updatedAt: now,
-        ...patch,
-      },
-      { reset: true },
-    );
+    const stored = StoredConfig.parse({
+      branch: 'main',
+      criteria: Criteria.parse(config.criteria ?? {}),
+      guards: Guards.parse({ maxCycles: 4, ...config.guards }),
+      deadlines: Deadlines.parse(config.deadlines ?? {}),
+      classification: { rules: [] },
+      services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
+    });
+    await this.store.putLoop({ ...newLoop(loopId, stored, now), ...patch }, { reset: true });
   }
 
   /** What `tdl job` does at its end, with the real store and publisher. */
