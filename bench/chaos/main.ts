@@ -34,7 +34,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
-  const emulators = await startEmulators({ log: say });
+  // Emulators of its own, always: some scenarios restart them.
+  const emulators = await startEmulators({ log: say, env: {} });
   Object.assign(process.env, emulators.env);
   const results: ScenarioResult[] = [];
   try {

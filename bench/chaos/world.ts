@@ -72,6 +72,11 @@ export class World {
         });
       }
     }
+    await this.listenAll();
+  }
+
+  /** Our own subscriptions to loop-events and deploy-requested (again, after a Pub/Sub restart). */
+  async listenAll(): Promise<void> {
     await this.listen(TOPICS.loopEvents, (data) => {
       const e = LoopEvent.safeParse(data);
       if (e.success) {
@@ -89,6 +94,7 @@ export class World {
   }
 
   async createTopology(): Promise<void> {
+    await Promise.all(this.subs.splice(0).map((s) => s.close().catch(() => undefined)));
     await ensureTopology(this.pubsub, { endpoints: Object.fromEntries(this.hosts.map((h) => [h.name, h.url])) });
   }
 

@@ -11,6 +11,11 @@ export interface Emulators {
   /** The environment a client needs to talk to them. */
   env: Record<string, string>;
   stop(): Promise<void>;
+  /**
+   * Kills the Pub/Sub emulator and starts it again on the same port, as an outage would:
+   * its topics, subscriptions and undelivered messages are gone. Only for emulators we own.
+   */
+  restartPubSub?(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 90_000;
@@ -47,8 +52,10 @@ export async function startEmulators(
   const stdio: ['ignore', number, number] = ['ignore', logFile.fd, logFile.fd];
   log(`starting the Pub/Sub emulator on ${pubsubHost} and the Firestore emulator on ${firestoreHost}`);
   const started = Date.now();
+  const startPubSub = () =>
+    new ProcessGroup('pubsub-emulator', 'gcloud', ['beta', 'emulators', 'pubsub', 'start', `--host-port=${pubsubHost}`, '--project=demo-tdl', '--quiet'], { env: childEnv, stdio });
   const groups = [
-    new ProcessGroup('pubsub-emulator', 'gcloud', ['beta', 'emulators', 'pubsub', 'start', `--host-port=${pubsubHost}`, '--project=demo-tdl', '--quiet'], { env: childEnv, stdio }),
+    startPubSub(),
     new ProcessGroup('firestore-emulator', 'gcloud', ['emulators', 'firestore', 'start', `--host-port=${firestoreHost}`, '--quiet'], { env: childEnv, stdio }),
   ];
   const stop = async () => {
@@ -70,7 +77,14 @@ export async function startEmulators(
     throw new Error(`${(error as Error).message}${hint}`);
   }
   log(`emulators ready in ${Date.now() - started} ms`);
-  return { pubsubHost, firestoreHost, owned: true, env: emulatorEnv(pubsubHost, firestoreHost), stop };
+  const restartPubSub = async () => {
+    groups[0]!.kill();
+    await groups[0]!.wait();
+    await waitFor('the Pub/Sub port to close', async () => !(await httpOk(`http://${pubsubHost}/`).catch(() => false)), 10_000);
+    groups[0] = startPubSub();
+    await waitFor(`the Pub/Sub emulator on ${pubsubHost} again`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200);
+  };
+  return { pubsubHost, firestoreHost, owned: true, env: emulatorEnv(pubsubHost, firestoreHost), stop, restartPubSub };
 }
 
 function emulatorEnv(pubsubHost: string, firestoreHost: string): Record<string, string> {
