@@ -58,6 +58,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
   let extra: { badInputs: number; rejected: number } | void = undefined;
   const tick = setInterval(() => void world.publisher.publish('watchdog-tick', { at: new Date().toISOString() }).catch(() => undefined), 1000);
   let crashing = true;
+  const restartFailures: string[] = [];
   const crashes = o.crashEveryMs
     ? (async () => {
         let kills = 0;
@@ -66,7 +67,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
           await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
           if (!crashing) break;
           const host = world.hosts[Math.floor(Math.random() * world.hosts.length)]!;
-          await host.restart().catch(() => undefined);
+          await host.restart().catch((e: Error) => restartFailures.push(`${host.name}: ${e.message}`));
           kills++;
         }
         return kills;
@@ -84,6 +85,8 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
     await new Promise((r) => setTimeout(r, 1500));
     const result = await audit(world, team, loopIds, { checkEvents: o.checkEvents });
     if (kills > 0) result.problems.unshift(`info: ${kills} function servers killed and restarted`);
+    for (const f of restartFailures) result.problems.unshift(`info: a restart failed: ${f}`);
+    for (const h of world.hosts) if (!h.process.running) result.problems.unshift(`info: function ${h.name} is down at the end`);
     return { scenario: name, loops: o.loops, ...result, badInputs: extra?.badInputs ?? 0, rejected: extra?.rejected ?? 0, seconds: (Date.now() - started) / 1000 };
   } finally {
     crashing = false;

@@ -69,7 +69,17 @@ export async function startFunctionHosts(options: {
         async restart() {
           host.process.kill();
           await host.process.wait();
-          host.process = await spawnOne();
+          // A start can fail (the port not yet free, a slow machine): try again before giving up,
+          // so a restart never leaves the function down for good.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              host.process = await spawnOne();
+              return;
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              await new Promise((r) => setTimeout(r, 500 * attempt));
+            }
+          }
         },
       };
       return host;
