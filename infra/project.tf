@@ -35,6 +35,21 @@ resource "google_firestore_database" "default" {
   depends_on  = [google_project_service.apis]
 }
 
+# The watchdog's sweep: cycles that ended recently, for messages a dead step left unpublished.
+resource "google_firestore_index" "cycles_by_phase_done" {
+  collection  = "cycles"
+  query_scope = "COLLECTION_GROUP"
+  fields {
+    field_path = "phase"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "phaseAt.done"
+    order      = "ASCENDING"
+  }
+  depends_on = [google_firestore_database.default]
+}
+
 # The watchdog's query: active cycles of every loop whose phase deadline has passed.
 resource "google_firestore_index" "cycles_by_phase_deadline" {
   collection  = "cycles"

@@ -77,4 +77,6 @@ export interface LoopStore {
   recordRejected(message: RejectedMessage): Promise<void>;
   /** Active cycles whose phase deadline is before `now`. */
   overdueCycles(now: string): Promise<CycleRef[]>;
+  /** Cycles that ended (phase done) at or after `since`, with their outbox. */
+  cyclesDoneSince(since: string): Promise<CycleDoc[]>;
 }

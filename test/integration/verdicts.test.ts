@@ -135,6 +135,24 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect(late.kind).toBe('ignored');
   });
 
+  it('the watchdog publishes what a step that died left in the outbox of an ended cycle', async () => {
+    await h.createLoop('v-sweep');
+    const events = await h.collect('loop-events');
+    const written = new Date(Date.now() - 60_000).toISOString();
+    const verdict = { loopId: 'v-sweep', cycle: 1, type: 'verdict', verdict: 'succeeded', at: written };
+    await h.store.transact({ loopId: 'v-sweep', cycle: 1 }, () => ({
+      writes: {
+        loop: { currentCycle: 1, status: 'succeeded' },
+        cycles: [{ n: 1, data: { loopId: 'v-sweep', n: 1, phase: 'done', verdict: 'succeeded', phaseAt: { done: new Date().toISOString() }, outbox: { 'verdict-1': { topic: 'loop-events', data: verdict, createdAt: written, publishedAt: null } } } }],
+      },
+      result: undefined,
+    }));
+    await h.publisher.publish('watchdog-tick', {});
+    await eventually('the verdict event', () => events.find((e) => (e as { loopId: string }).loopId === 'v-sweep'));
+    expect(events.filter((e) => (e as { loopId: string }).loopId === 'v-sweep')).toEqual([verdict]);
+    await eventually('marked published', async () => (await h.store.getCycle('v-sweep', 1))?.outbox['verdict-1']?.publishedAt !== null);
+  });
+
   it('cancelled with tdl cancel; the job that reports late changes nothing', async () => {
     await h.createLoop('v-cancel');
     await h.publisher.publish('deploy-finished', deployment('v-cancel'));

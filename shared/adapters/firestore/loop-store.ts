@@ -179,6 +179,11 @@ export class FirestoreLoopStore implements LoopStore {
     await this.db.collection('rejected').doc(id).set(message);
   }
 
+  async cyclesDoneSince(since: string): Promise<CycleDoc[]> {
+    const snap = await this.db.collectionGroup('cycles').where('phase', '==', 'done').where('phaseAt.done', '>=', since).get();
+    return snap.docs.map((d) => CycleDoc.parse(d.data()));
+  }
+
   async overdueCycles(now: string): Promise<CycleRef[]> {
     const snap = await this.db
       .collectionGroup('cycles')

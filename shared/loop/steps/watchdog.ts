@@ -6,6 +6,11 @@ import { analysisFacts, applyDecision } from './report.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
 
+/** A message unpublished this long after its step wrote it was abandoned by that step. */
+const STALE_OUTBOX_MS = 30_000;
+/** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
+const SWEEP_WINDOW_MS = 15 * 60_000;
+
 interface WatchdogPlan {
   pending: Array<[string, OutboxEntry]>;
   closed?: string;
@@ -26,7 +31,19 @@ export function createWatchdog(deps: StepDeps) {
       await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
     }
-    const detail = closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`;
+    // A step that died between its transaction and its publishes, with no redelivery to finish
+    // them (a tick, or a message that went to the dead-letter topic), left messages in the
+    // outbox of a cycle that has ended: publish what has waited too long.
+    const since = new Date(now.getTime() - SWEEP_WINDOW_MS).toISOString();
+    let swept = 0;
+    for (const c of await deps.store.cyclesDoneSince(since)) {
+      const stale = unpublished(c).filter(([, e]) => now.getTime() - Date.parse(e.createdAt) > STALE_OUTBOX_MS);
+      if (stale.length === 0) continue;
+      await flushOutbox(deps, c.loopId, c.n, stale);
+      swept += stale.length;
+    }
+    if (swept) deps.log.warn(`watchdog: published ${swept} messages left in the outbox of ended cycles`);
+    const detail = `${closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`}${swept ? `; ${swept} stale messages published` : ''}`;
     if (closed.length) deps.log.warn(`watchdog: ${detail}`);
     return { kind: 'done', detail };
   };
