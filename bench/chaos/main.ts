@@ -41,7 +41,20 @@ async function main(): Promise<number> {
   try {
     for (const scenario of chosen) {
       say(`${scenario.name}: running`);
-      const r = await scenario.run(emulators, Math.max(1, Number(values.scale) || 1));
+      const started = Date.now();
+      const r: ScenarioResult = await scenario.run(emulators, Math.max(1, Number(values.scale) || 1)).catch((error: Error) => ({
+        // The harness itself failed: nothing was judged, so nothing may pass as judged.
+        scenario: scenario.name,
+        loops: 0,
+        completed: 0,
+        lost: 0,
+        doubled: 0,
+        stuck: 1,
+        badInputs: 0,
+        rejected: 0,
+        seconds: (Date.now() - started) / 1000,
+        problems: [`the scenario could not run: ${error.stack ?? error.message}`],
+      }));
       results.push(r);
       say(`${scenario.name}: ${r.completed} cycles completed, ${r.lost} lost, ${r.doubled} doubled, ${r.stuck} stuck, ${r.rejected}/${r.badInputs} bad inputs rejected in ${r.seconds.toFixed(1)} s`);
       for (const p of r.problems.slice(0, 10)) say(`  ${p}`);

@@ -63,6 +63,8 @@ export const OutboxEntry = z.object({
   data: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   publishedAt: z.string().nullable(),
+  /** Set by the watchdog's sweep before it publishes an abandoned entry, so two sweeps do not both. */
+  claimedAt: z.string().nullable().optional(),
 });
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
 

@@ -46,3 +46,30 @@ export async function flushOutbox(
 export function unpublished(cycle: CycleDoc | null): Array<[string, OutboxEntry]> {
   return cycle ? pendingEntries(cycle.outbox) : [];
 }
+
+/**
+ * The step that writes an entry publishes it. Anyone else (a redelivery that finds the work
+ * done, the watchdog) publishes only entries abandoned this long, and claims them first, so
+ * two of them never publish the same entry.
+ */
+export const ABANDONED_AFTER_MS = 10_000;
+
+export function abandoned(outbox: Outbox, now: Date): Array<[string, OutboxEntry]> {
+  const old = (iso: string | null | undefined) => !iso || now.getTime() - Date.parse(iso) > ABANDONED_AFTER_MS;
+  return pendingEntries(outbox).filter(([, e]) => old(e.createdAt) && old(e.claimedAt));
+}
+
+/** Claims the abandoned entries of cycle `n` in a transaction, publishes them, and says how many. */
+export async function publishAbandoned(deps: StepDeps, loopId: string, n: number): Promise<number> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const mine = await deps.store.transact({ loopId, cycle: n }, ({ cycle }) => {
+    const entries = cycle ? abandoned(cycle.outbox, now) : [];
+    return {
+      writes: entries.length ? { cycles: [{ n, data: { outbox: Object.fromEntries(entries.map(([id, e]) => [id, { ...e, claimedAt: at }])) } }] } : undefined,
+      result: entries,
+    };
+  });
+  await flushOutbox(deps, loopId, n, mine);
+  return mine.length;
+}

@@ -16,6 +16,7 @@ const Row = z.object({
 });
 
 describe('npm run chaos -- --quick', () => {
+  // A scenario that cannot run shows as stuck with its error in stderr: the assertions below fail on it.
   it('loses, doubles and leaves stuck nothing, and rejects every bad input', async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [path.join(root, 'dist/bench/chaos/main.js'), '--quick', '--json'], { cwd: root });
@@ -25,7 +26,9 @@ describe('npm run chaos -- --quick', () => {
       child.stderr.on('data', (c) => (stderr += c));
       child.on('exit', (c) => resolve({ code: c, stdout, stderr }));
     });
-    const rows = z.array(Row).parse(JSON.parse(stdout.trim().split('\n').at(-1)!));
+    const last = stdout.trim().split('\n').at(-1) ?? '';
+    expect(last.startsWith('['), `no JSON table (exit ${code}):\n${stderr.slice(-3000)}`).toBe(true);
+    const rows = z.array(Row).parse(JSON.parse(last));
     expect(rows.map((r) => r.scenario)).toEqual([
       'baseline',
       'delivered-3x',

@@ -49,12 +49,24 @@ describe('planReport', () => {
     expect(result.pending.map(([id]) => id)).toEqual(['verdict-1', 'loop-ended-1']);
   });
 
-  it('changes nothing for a cycle already reported, and re-publishes what was not published', () => {
+  it('changes nothing for a cycle already reported, and leaves its messages to their writer', () => {
     const pending = { topic: 'loop-events', data: {}, createdAt: now.toISOString(), publishedAt: null };
     const { writes, result } = planReport(view({ phase: 'done', outbox: { 'verdict-1': pending } }), 1, now);
     expect(writes).toBeUndefined();
     expect(result.outcome.kind).toBe('duplicate');
-    expect(result.pending.map(([id]) => id)).toEqual(['verdict-1']);
+    expect(result.pending).toEqual([]);
+  });
+
+  it('counts an unpublished message as abandoned only after a while, and not while a sweep holds it', async () => {
+    const { abandoned } = await import('../../shared/loop/outbox.js');
+    const at = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
+    const outbox = {
+      fresh: { topic: 'loop-events', data: {}, createdAt: at(2), publishedAt: null },
+      old: { topic: 'loop-events', data: {}, createdAt: at(60), publishedAt: null },
+      claimed: { topic: 'loop-events', data: {}, createdAt: at(60), publishedAt: null, claimedAt: at(1) },
+      sent: { topic: 'loop-events', data: {}, createdAt: at(60), publishedAt: at(59) },
+    };
+    expect(abandoned(outbox, now).map(([id]) => id)).toEqual(['old']);
   });
 });
 
@@ -72,12 +84,12 @@ describe('planTimeout', () => {
     expect(planTimeout(v, 1, now)).toEqual({ result: { pending: [] } });
   });
 
-  it('publishes a stuck outbox again instead of closing the phase', () => {
+  it('gives a phase with unpublished messages more time instead of closing it', () => {
     const pending = { topic: 'tests-finished', data: {}, createdAt: now.toISOString(), publishedAt: null };
     const v = view({ phase: 'analyzing', deadline: '2026-11-24T10:04:00.000Z', outbox: { 'tests-finished-1': pending } });
     const { writes, result } = planTimeout(v, 1, now);
     expect(result.closed).toBeUndefined();
-    expect(result.pending.map(([id]) => id)).toEqual(['tests-finished-1']);
+    expect(result.nudged).toBe(true);
     expect(writes?.cycles?.[0]?.data.deadline).toBe('2026-11-24T10:10:00.000Z');
   });
 });

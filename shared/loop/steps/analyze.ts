@@ -2,7 +2,7 @@ import type { TestsFinished } from '../../messages.js';
 import type { TestCase } from '../../results/model.js';
 import type { CycleDoc, LoopDoc, OutboxEntry } from '../model.js';
 import type { AnalysisFacts } from '../decide.js';
-import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
+import { flushOutbox, outboxMessage, publishAbandoned } from '../outbox.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
 import { claim, dedupKey } from './dedup.js';
@@ -61,7 +61,7 @@ export function createAnalyze(deps: AnalyzeDeps) {
         // An earlier delivery stored the analysis and stopped: publish what it left unpublished.
         return {
           writes: { dedup: record },
-          result: { outcome: { kind: 'duplicate', detail: `cycle ${n} is already ${c.phase}` } as StepOutcome, pending: unpublished(c), claimed: true },
+          result: { outcome: { kind: 'duplicate', detail: `cycle ${n} is already ${c.phase}` } as StepOutcome, pending: [] as Pending, claimed: true },
         };
       }
       const { facts, analysis, analysisMs } = computed;
@@ -105,6 +105,7 @@ export function createAnalyze(deps: AnalyzeDeps) {
     if (!plan.claimed) return plan.outcome;
     try {
       await flushOutbox(deps, loopId, n, plan.pending);
+      if (plan.outcome.kind === 'duplicate') await publishAbandoned(deps, loopId, n);
       await deps.store.completeDedup(key, plan.outcome.detail);
     } catch (error) {
       await deps.store.releaseDedup(key).catch(() => undefined);

@@ -2,7 +2,7 @@ import type { AnalysisFinished, DeployRequested, LoopEvent } from '../../message
 import type { CycleDoc, HistoryEntry, LoopDoc, LoopStatus, OutboxEntry, Verdict } from '../model.js';
 import type { TxPlan, TxView } from '../../store.js';
 import { AnalysisFacts, decide, DEPLOY_FAILURE_SIGNATURE, type Decision } from '../decide.js';
-import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
+import { flushOutbox, outboxMessage, publishAbandoned } from '../outbox.js';
 import { renderCycleReport, renderLoopReport } from '../../report/markdown.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
@@ -36,6 +36,7 @@ export function createReport(deps: StepDeps) {
     if (!plan.claimed) return plan.outcome;
     try {
       await flushOutbox(deps, loopId, n, plan.pending);
+      if (plan.outcome.kind === 'duplicate') await publishAbandoned(deps, loopId, n);
       if (plan.ended) await storeLoopReport(deps, loopId);
       await deps.store.completeDedup(key, plan.outcome.detail);
     } catch (error) {
@@ -61,7 +62,7 @@ export function planReport(view: TxView, n: number, now: Date): TxPlan<ReportPla
     return {
       result: {
         outcome: { kind: cycle.phase === 'done' ? 'duplicate' : 'ignored', detail: `cycle ${n} is ${cycle.phase}: nothing to report` },
-        pending: unpublished(cycle),
+        pending: [],
         ended: false,
       },
     };

@@ -6,7 +6,7 @@ import { hostAllowed } from '../../config/loop-config.js';
 import { redact } from '../../security/redact.js';
 import { summarizeSamples, type PerformanceMeasurement } from '../../analysis/performance.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../model.js';
-import { flushOutbox, outboxMessage, unpublished } from '../outbox.js';
+import { flushOutbox, outboxMessage, publishAbandoned } from '../outbox.js';
 import type { RunTestsDeps, StepOutcome } from './deps.js';
 import { claim, dedupKey } from './dedup.js';
 
@@ -57,6 +57,7 @@ export function createRunTests(deps: RunTestsDeps) {
         deps.log.info(`${STEP}: launched ${plan.launch.jobId} as ${executionId}`, { loopId: message.loopId, cycle: plan.n });
       }
       await flushOutbox(deps, message.loopId, plan.n, plan.pending);
+      if (plan.outcome.kind === 'duplicate') await publishAbandoned(deps, message.loopId, plan.n);
       await deps.store.completeDedup(key, plan.outcome.detail);
     } catch (error) {
       // Let the redelivery run the side effects again.
@@ -136,7 +137,7 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
           detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job again, as the first delivery may not have' : 'publishing what it left unpublished'}`,
         },
         n: sameBuild.n,
-        pending: unpublished(sameBuild),
+        pending: [],
         launch: resumable ? jobRequest(sameBuild) : undefined,
       },
     };

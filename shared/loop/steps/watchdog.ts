@@ -1,19 +1,19 @@
 import type { TxPlan, TxView } from '../../store.js';
 import type { OutboxEntry, Phase } from '../model.js';
 import type { Decision } from '../decide.js';
-import { flushOutbox, unpublished } from '../outbox.js';
+import { abandoned, flushOutbox, publishAbandoned, unpublished } from '../outbox.js';
 import { analysisFacts, applyDecision } from './report.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
 
-/** A message unpublished this long after its step wrote it was abandoned by that step. */
-const STALE_OUTBOX_MS = 30_000;
 /** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
 const SWEEP_WINDOW_MS = 15 * 60_000;
 
 interface WatchdogPlan {
   pending: Array<[string, OutboxEntry]>;
   closed?: string;
+  /** The phase had messages not yet published: it got more time, and abandoned ones go out. */
+  nudged?: boolean;
 }
 
 /**
@@ -29,6 +29,7 @@ export function createWatchdog(deps: StepDeps) {
     for (const ref of overdue) {
       const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
       await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
+      if (plan.nudged) await publishAbandoned(deps, ref.loopId, ref.n);
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
     }
     // A step that died between its transaction and its publishes, with no redelivery to finish
@@ -37,10 +38,7 @@ export function createWatchdog(deps: StepDeps) {
     const since = new Date(now.getTime() - SWEEP_WINDOW_MS).toISOString();
     let swept = 0;
     for (const c of await deps.store.cyclesDoneSince(since)) {
-      const stale = unpublished(c).filter(([, e]) => now.getTime() - Date.parse(e.createdAt) > STALE_OUTBOX_MS);
-      if (stale.length === 0) continue;
-      await flushOutbox(deps, c.loopId, c.n, stale);
-      swept += stale.length;
+      if (abandoned(c.outbox, now).length > 0) swept += await publishAbandoned(deps, c.loopId, c.n);
     }
     if (swept) deps.log.warn(`watchdog: published ${swept} messages left in the outbox of ended cycles`);
     const detail = `${closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`}${swept ? `; ${swept} stale messages published` : ''}`;
@@ -68,7 +66,7 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
   if (pending.length > 0) {
     return {
       writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds) } }] },
-      result: { pending },
+      result: { pending: [], nudged: true },
     };
   }
   const decision: Decision = {
