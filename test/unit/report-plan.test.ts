@@ -79,6 +79,15 @@ describe('planTimeout', () => {
     expect(writes?.loop?.status).toBe('blocked');
   });
 
+  it('writes the verdict itself when the report step did not, instead of blocking', () => {
+    const ok = { passRate: 1, tests: 20, failing: 0, criteriaMet: true, unmet: [], categories: {}, signatures: [] };
+    const v = view({ phase: 'reporting', deadline: '2026-11-24T10:04:00.000Z', analysis: { facts: ok } });
+    const { writes, result } = planTimeout(v, 1, now);
+    expect(result.closed).toMatch(/^report written by the watchdog: cycle 1: succeeded: every criterion met/);
+    expect(writes?.cycles?.[0]?.data).toMatchObject({ phase: 'done', verdict: 'succeeded' });
+    expect(result.ended).toBe(true);
+  });
+
   it('leaves a phase alone before its deadline', () => {
     const v = view({ phase: 'testing', deadline: '2026-11-24T10:06:00.000Z' });
     expect(planTimeout(v, 1, now)).toEqual({ result: { pending: [] } });

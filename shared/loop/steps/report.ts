@@ -218,7 +218,8 @@ function overheadMs(cycle: CycleDoc, now: Date): number | undefined {
   return Math.max(0, total - suite);
 }
 
-async function storeLoopReport(deps: StepDeps, loopId: string): Promise<void> {
+/** Renders and stores the loop report (after the verdict that ended the loop). */
+export async function storeLoopReport(deps: StepDeps, loopId: string): Promise<void> {
   const loop = await deps.store.getLoop(loopId);
   if (!loop) return;
   const cycles = await deps.store.listCycles(loopId);

@@ -1,8 +1,8 @@
 import type { TxPlan, TxView } from '../../store.js';
-import type { OutboxEntry, Phase } from '../model.js';
+import { ACTIVE_PHASES, type OutboxEntry, type Phase } from '../model.js';
 import type { Decision } from '../decide.js';
 import { abandoned, flushOutbox, publishAbandoned, unpublished } from '../outbox.js';
-import { analysisFacts, applyDecision } from './report.js';
+import { analysisFacts, applyDecision, planReport, storeLoopReport } from './report.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
 
@@ -14,6 +14,8 @@ interface WatchdogPlan {
   closed?: string;
   /** The phase had messages not yet published: it got more time, and abandoned ones go out. */
   nudged?: boolean;
+  /** The verdict ended the loop: its report is stored too. */
+  ended?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createWatchdog(deps: StepDeps) {
       const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
       await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
       if (plan.nudged) await publishAbandoned(deps, ref.loopId, ref.n);
+      if (plan.ended) await storeLoopReport(deps, ref.loopId);
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
     }
     // A step that died between its transaction and its publishes, with no redelivery to finish
@@ -51,14 +54,12 @@ const TIMEOUT_REASON: Partial<Record<Phase, (seconds: number, jobId: string) => 
   deploying: (s) => `the deployment did not finish within ${s} s`,
   testing: (s, job) => `test job ${job} never reported within ${s} s`,
   analyzing: (s) => `the analysis did not finish within ${s} s`,
-  reporting: (s) => `the report was not written within ${s} s`,
 };
 
 export function planTimeout(view: TxView, n: number, now: Date): TxPlan<WatchdogPlan> {
   const { loop, cycle } = view;
   if (!loop || !cycle || !cycle.deadline || Date.parse(cycle.deadline) > now.getTime()) return { result: { pending: [] } };
-  const reasonOf = TIMEOUT_REASON[cycle.phase];
-  if (!reasonOf) return { result: { pending: [] } };
+  if (!ACTIVE_PHASES.includes(cycle.phase)) return { result: { pending: [] } };
   const pending = unpublished(cycle);
   const budget = loop.config.deadlines;
   const seconds =
@@ -69,6 +70,17 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
       result: { pending: [], nudged: true },
     };
   }
+  if (cycle.phase === 'reporting') {
+    // The analysis is stored; deciding needs nothing else. The watchdog writes the verdict the
+    // report step would have, rather than blocking a loop whose report function kept dying.
+    const report = planReport(view, n, now);
+    return {
+      writes: report.writes,
+      result: { pending: report.result.pending, closed: `report written by the watchdog: ${report.result.outcome.detail}`, ended: report.result.ended },
+    };
+  }
+  const reasonOf = TIMEOUT_REASON[cycle.phase];
+  if (!reasonOf) return { result: { pending: [] } };
   const decision: Decision = {
     verdict: 'blocked',
     reason: reasonOf(seconds, cycle.testJob?.jobId ?? 'none'),
