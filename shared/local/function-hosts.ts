@@ -5,6 +5,23 @@ import { fileURLToPath } from 'node:url';
 import { FUNCTIONS, type FunctionName } from '../topology.js';
 import { ProcessGroup, freePort, waitFor } from './processes.js';
 import { forEachLine } from './commands.js';
+import { connect } from 'node:net';
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
 
 /** The repository root: where package.json (whose `main` is the functions module) lives. */
 export function packageRoot(): string {
@@ -55,9 +72,9 @@ export async function startFunctionHosts(options: {
         forEachLine(group, (line) => options.onOutput?.(name, line));
         await waitFor(`function ${name} on port ${port}`, async () => {
           if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
-          const res = await fetch(`http://127.0.0.1:${port}/robots.txt`, { signal: AbortSignal.timeout(500) });
-          await res.arrayBuffer();
-          return true;
+          // A TCP connect, not a request: any request reaches the framework's event middleware,
+          // which logs a TypeError for a body that is not an event.
+          return listening(port);
         }, 20_000, 50);
         return group;
       };

@@ -5,6 +5,8 @@ import path from 'node:path';
 
 const dataDir = path.resolve(process.env.SHOP_DATA_DIR ?? 'data');
 const port = Number(process.env.PORT ?? 8080);
+// The loop names each revision it starts (TDL_REVISION); run by hand, the commit names it.
+const revision = process.env.TDL_REVISION ?? `${process.env.TDL_SERVICE ?? 'shop-api'}-${(process.env.TDL_COMMIT ?? 'dev').slice(0, 7)}`;
 
 class MissingRelation extends Error {}
 
@@ -25,7 +27,7 @@ async function body(req) {
 }
 
 const routes = [
-  ['GET', /^\/healthz$/, () => [200, { status: 'ok', revision: process.env.TDL_REVISION ?? 'dev' }]],
+  ['GET', /^\/healthz$/, () => [200, { status: 'ok', revision }]],
   ['GET', /^\/products$/, (_m, url) => {
     const q = (url.searchParams.get('q') ?? '').toLowerCase();
     return [200, table('products').rows.filter((p) => p.name.toLowerCase().includes(q))];
@@ -35,8 +37,10 @@ const routes = [
     return p ? [200, p] : [404, { error: `no product ${id}` }];
   }],
   ['POST', /^\/orders$/, async (_m, _u, req) => {
-    const orders = table('orders');
+    // Read the body first: from here on the handler is synchronous, so concurrent orders
+    // (the suite's files run in parallel) cannot read the same rows and overwrite each other.
     const input = await body(req);
+    const orders = table('orders');
     if (!input || !Array.isArray(input.items) || input.items.length === 0) return [400, { error: 'items must be a non-empty array' }];
     const products = table('products').rows;
     const lines = [];
@@ -91,4 +95,4 @@ createServer(async (req, res) => {
   }
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(payload));
-}).listen(port, '127.0.0.1', () => console.log(`shop-api ${process.env.TDL_REVISION ?? ''} listening on ${port}`));
+}).listen(port, '127.0.0.1', () => console.log(`shop-api ${revision} listening on ${port}`));

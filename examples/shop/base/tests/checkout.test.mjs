@@ -8,7 +8,7 @@ describe('checkout', () => {
     assert.equal(created.status, 201, `expected 201 but got ${created.status}: ${JSON.stringify(created.body)}`);
     const res = await call('POST', `/checkout/${created.body.id}`);
     assert.equal(res.status, 200);
-    assert.equal(res.body.totals.grossCents, 2388);
+    assert.equal(res.body.total.grossCents, 2388);
   });
   test('refuses to check out a cancelled order', async () => {
     const created = await newOrder();
