@@ -9,7 +9,7 @@ import type { Rule } from '../../shared/analysis/rules.js';
 import { ClassificationRule, describeIssues } from '../../shared/config/loop-config.js';
 import { ConfigError } from '../../shared/errors.js';
 
-const usage = `Usage: tdl classify [--rules FILE] < failures.jsonl
+const usage = `Usage: tdl classify [--rules FILE] [--help] < failures.jsonl
 
 Reads JSON lines on stdin, each {"runner", "test", "message", "details"}, and writes one JSON
 line per input: {"category", "confidence", "signature", "evidence"}. A line that cannot be
@@ -60,7 +60,11 @@ export const classifyCommand: Command = {
   summary: 'classify failures read as JSON lines on stdin (category, confidence, signature, evidence)',
   usage,
   async run(argv) {
-    const { values } = parse(argv, { rules: { type: 'string' } });
+    const { values } = parse(argv, { rules: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return EXIT.ok;
+    }
     let extra: Rule[] = [];
     if (values.rules) {
       let raw: unknown;

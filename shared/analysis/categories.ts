@@ -13,11 +13,36 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** Whether a string read from a config or a stored document names a category. */
 export function isCategory(value: string): value is Category {
   return (CATEGORIES as readonly string[]).includes(value);
 }
 
-/** What each cause usually needs, for the five whys' last step. */
+/**
+ * Which category to read first when clusters are the same size: what stops every test (the
+ * service, its database, credentials, settings, packages) before what stops some, and a
+ * product's wrong answer before a test's own bug, since only the former ships to users.
+ */
+const SEVERITY: readonly Category[] = [
+  'deployment',
+  'database',
+  'auth',
+  'configuration',
+  'dependency',
+  'network',
+  'timeout',
+  'product-defect',
+  'test-defect',
+  'unknown',
+];
+
+/** 0 for the most severe category; a category a config invented sorts with `unknown`. */
+export function severityRank(category: string): number {
+  const i = SEVERITY.indexOf(category as Category);
+  return i < 0 ? SEVERITY.length - 1 : i;
+}
+
+/** What each cause usually needs: the five whys' conclusion when the evidence names nothing more precise. */
 export const REMEDY: Record<Category, { rootCause: string; fix: string }> = {
   deployment: { rootCause: 'the service under test was not up or not healthy when the suite ran', fix: 'look at the revision: did it start, does its health check pass; redeploy if it was a rollout race' },
   database: { rootCause: "the service's database does not match what the code expects (schema, migration or connection)", fix: 'run or fix the missing migration, or the database connection settings' },

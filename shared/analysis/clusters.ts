@@ -1,28 +1,38 @@
 import type { TestCase } from '../results/model.js';
-import { classifyFailure, type Classification } from './classify.js';
+import { classifyFailure } from './classify.js';
 import type { Rule } from './rules.js';
-import { CATEGORIES } from './categories.js';
+import { severityRank } from './categories.js';
 
+/** Failures that share one signature: one cause, however many tests it broke. */
 export interface FailureCluster {
   signature: string;
   category: string;
   confidence: number;
+  /** Every failing case in the cluster; `tests` lists at most MAX_IDS of them. */
   count: number;
-  /** Case ids, at most MAX_IDS; `count` is the total. */
   tests: string[];
   suites: string[];
   evidence: string[];
   example: { test: string; message?: string };
+  /** Why the deciding rule means this category. */
+  rule?: string;
 }
 
 const MAX_IDS = 50;
+const MAX_SUITES = 20;
+const MAX_EXAMPLE_CHARS = 300;
 
-/** Groups the failed and errored cases by signature, largest cluster first. */
-export function clusterFailures(cases: TestCase[], rules?: readonly Rule[]): FailureCluster[] {
+const failing = (c: TestCase) => c.status === 'failed' || c.status === 'error';
+
+/**
+ * Groups the failed and errored cases by signature, largest cluster first and, among equals,
+ * the most severe category first. Lists are cut so that 10,000 failures stay a small document.
+ */
+export function clusterFailures(cases: readonly TestCase[], rules?: readonly Rule[]): FailureCluster[] {
   const clusters = new Map<string, FailureCluster>();
   for (const c of cases) {
-    if (c.status !== 'failed' && c.status !== 'error') continue;
-    const k: Classification = classifyFailure({ test: c.name, message: c.message, details: c.details, output: c.output, file: c.file }, rules);
+    if (!failing(c)) continue;
+    const k = classifyFailure({ test: c.name, message: c.message, details: c.details, output: c.output, file: c.file }, rules);
     let cluster = clusters.get(k.signature);
     if (!cluster) {
       cluster = {
@@ -33,17 +43,16 @@ export function clusterFailures(cases: TestCase[], rules?: readonly Rule[]): Fai
         tests: [],
         suites: [],
         evidence: k.evidence,
-        example: { test: c.id, message: c.message?.slice(0, 300) },
+        example: { test: c.id, ...(c.message ? { message: c.message.slice(0, MAX_EXAMPLE_CHARS) } : {}) },
+        ...(k.rule ? { rule: k.rule } : {}),
       };
       clusters.set(k.signature, cluster);
     }
     cluster.count++;
     if (cluster.tests.length < MAX_IDS) cluster.tests.push(c.id);
-    if (!cluster.suites.includes(c.suite) && cluster.suites.length < 20) cluster.suites.push(c.suite);
+    if (cluster.suites.length < MAX_SUITES && !cluster.suites.includes(c.suite)) cluster.suites.push(c.suite);
   }
-  const order = (cat: string) => {
-    const i = (CATEGORIES as readonly string[]).indexOf(cat);
-    return i < 0 ? CATEGORIES.length : i;
-  };
-  return [...clusters.values()].sort((a, b) => b.count - a.count || order(a.category) - order(b.category) || a.signature.localeCompare(b.signature));
+  return [...clusters.values()].sort(
+    (a, b) => b.count - a.count || severityRank(a.category) - severityRank(b.category) || a.signature.localeCompare(b.signature),
+  );
 }

@@ -1,5 +1,6 @@
 import type { TestCase } from '../results/model.js';
 
+/** Something about a cycle's results a person must not trust, with the tests it concerns. */
 export interface RealityFinding {
   kind: 'instant-pass' | 'no-duration' | 'instant-suite' | 'typed-in-metric' | 'fewer-tests';
   /** A blocker means the cycle's passes cannot be trusted: the criteria are not met. */
@@ -8,6 +9,7 @@ export interface RealityFinding {
   message: string;
 }
 
+/** What the reality checks compare against: the threshold and the previous cycle. */
 export interface RealityOptions {
   minRealTestMs: number;
   previousTestCount?: number;
@@ -25,7 +27,7 @@ const MEASURED = /(^|[_.-])(ms|latency|time|duration|p\d\d|throughput|rps|qps|se
  * nothing), suites made mostly of those, metrics identical across commits (typed in, not
  * measured), and runs with far fewer tests than the cycle before.
  */
-export function checkReality(cases: TestCase[], o: RealityOptions): RealityFinding[] {
+export function checkReality(cases: readonly TestCase[], o: RealityOptions): RealityFinding[] {
   const findings: RealityFinding[] = [];
   const passed = cases.filter((c) => c.status === 'passed');
   const instant = passed.filter((c) => c.durationMs !== undefined && c.durationMs < o.minRealTestMs);
@@ -53,6 +55,7 @@ export function checkReality(cases: TestCase[], o: RealityOptions): RealityFindi
     if (c.durationMs !== undefined && c.durationMs < o.minRealTestMs) s.instant++;
     bySuite.set(c.suite, s);
   }
+  // Two instant passes in a suite of two may be a smoke check; three or more is a pattern.
   const hollow = [...bySuite].filter(([, s]) => s.all >= 3 && s.instant / s.all > 0.5).map(([name]) => name);
   if (hollow.length > 0) {
     findings.push({ kind: 'instant-suite', severity: 'blocker', tests: hollow.slice(0, MAX_IDS), message: `${hollow.length} suites pass mostly in no time: ${hollow.slice(0, 5).join(', ')}` });
@@ -85,4 +88,9 @@ export function checkReality(cases: TestCase[], o: RealityOptions): RealityFindi
     });
   }
   return findings;
+}
+
+/** Whether the findings mean the cycle's passes cannot be trusted (and so the criteria are not met). */
+export function realityBlocks(findings: readonly RealityFinding[]): boolean {
+  return findings.some((f) => f.severity === 'blocker');
 }
