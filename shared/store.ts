@@ -45,13 +45,6 @@ export interface RejectedMessage {
   receivedAt: string;
 }
 
-export interface CycleRef {
-  loopId: string;
-  n: number;
-  phase: string;
-  deadline: string;
-}
-
 /**
  * The loop's state. Every phase change goes through `transact`: a pure `plan` function
  * sees a consistent view and returns the writes, applied atomically; it may run more
@@ -75,8 +68,8 @@ export interface LoopStore {
   completeDedup(key: string, outcome: string): Promise<void>;
   releaseDedup(key: string): Promise<void>;
   recordRejected(message: RejectedMessage): Promise<void>;
-  /** Active cycles whose phase deadline is before `now`. */
-  overdueCycles(now: string): Promise<CycleRef[]>;
+  /** Cycles in an active phase (every one carries its phase deadline), with their outbox. */
+  activeCycles(): Promise<CycleDoc[]>;
   /** Cycles that ended (phase done) at or after `since`, with their outbox. */
   cyclesDoneSince(since: string): Promise<CycleDoc[]>;
 }

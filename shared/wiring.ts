@@ -1,6 +1,6 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { createFirestore, FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import { createFirestore, FirestoreLoopStore, isTransientFirestoreError } from './adapters/firestore/loop-store.js';
 import { PubSubPublisher } from './adapters/pubsub-publisher.js';
 import { HttpHealthProbe } from './adapters/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http-latency-probe.js';
@@ -8,7 +8,7 @@ import { HttpJobLauncher } from './adapters/local/http-job-launcher.js';
 import { CloudRunJobLauncher } from './adapters/cloud/cloud-run-job-launcher.js';
 import { createJsonLogger } from './logger.js';
 import { systemClock, type TestJobLauncher } from './ports.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, TransientError } from './errors.js';
 import { defaultAnalyzer } from './loop/analyzer.js';
 import { createRunTests } from './loop/steps/run-tests.js';
 import { createAnalyze } from './loop/steps/analyze.js';
@@ -84,4 +84,9 @@ function createLauncher(env: RuntimeEnv): TestJobLauncher {
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
+
+/** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */
+export function isTransientFault(error: unknown): boolean {
+  return error instanceof TransientError || isTransientFirestoreError(error);
 }

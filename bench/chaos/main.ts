@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   }
   const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
   // Emulators of its own, always: some scenarios restart them.
-  const emulators = await startEmulators({ log: say, env: {} });
+  const emulators = await startEmulators({ log: say, env: {}, restartable: true });
   Object.assign(process.env, emulators.env);
   const results: ScenarioResult[] = [];
   try {

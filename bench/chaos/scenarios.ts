@@ -85,6 +85,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
     await new Promise((r) => setTimeout(r, 1500));
     const result = await audit(world, team, loopIds, { checkEvents: o.checkEvents });
     if (kills > 0) result.problems.unshift(`info: ${kills} function servers killed and restarted`);
+    result.problems.unshift(...world.notes);
     for (const f of restartFailures) result.problems.unshift(`info: a restart failed: ${f}`);
     for (const h of world.hosts) if (!h.process.running) result.problems.unshift(`info: function ${h.name} is down at the end`);
     return { scenario: name, loops: o.loops, ...result, badInputs: extra?.badInputs ?? 0, rejected: extra?.rejected ?? 0, seconds: (Date.now() - started) / 1000 };
@@ -195,6 +196,24 @@ export const SCENARIOS: Scenario[] = [
           // A restarted emulator has no topics: the topology is created again, as after an outage.
           await world.createTopology();
           await world.listenAll();
+        },
+      }),
+  },
+  {
+    name: 'firestore-restart',
+    quick: true,
+    run: (e, scale) =>
+      loopScenario('firestore-restart', e, {
+        loops: 3 * scale,
+        script: redThenGreen,
+        // The jobs report while Firestore is down: recording their results must wait it out.
+        jobDelayMs: [300, 900],
+        timeoutMs: 120_000,
+        during: async (world, _team, ids) => {
+          if (!e.restartFirestore) throw new Error('firestore-restart needs restartable emulators of its own');
+          await Promise.all(ids.map((id) => waitFor(async () => (await world.store.getCycle(id, 1))?.phase === 'testing')));
+          const { outageMs } = await e.restartFirestore(world.projectId, 2000);
+          world.notes.push(`info: Firestore was unreachable for ${(outageMs / 1000).toFixed(1)} s (cut, exported, killed, restarted with the export)`);
         },
       }),
   },

@@ -3,6 +3,8 @@ import type { World } from './world.js';
 import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
 import type { TestCase, TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/messages.js';
+import { retryTransient } from '../../shared/retry.js';
+import { isTransientFault } from '../../shared/wiring.js';
 
 /** What the k-th deployment of a loop brings: its readiness and what its suite reports. */
 export type Outcome = 'red' | 'green' | 'not-ready' | 'silent';
@@ -90,14 +92,17 @@ export class Team {
     const [min, max] = this.options.jobDelayMs ?? [50, 200];
     this.later(min + Math.random() * (max - min), async () => {
       const at = new Date().toISOString();
-      await this.world.recordResults({ loopId, cycle, jobId, run: suite(outcome === 'green', this.options.failure), exitCode: outcome === 'green' ? 0 : 1, crashed: false, commandStartedAt: at, commandFinishedAt: at });
+      const report = { loopId, cycle, jobId, run: suite(outcome === 'green', this.options.failure), exitCode: outcome === 'green' ? 0 : 1, crashed: false, commandStartedAt: at, commandFinishedAt: at };
+      // As `tdl job` does: recording waits out a Firestore outage.
+      await retryTransient('recording the results', () => this.world.recordResults(report), { isTransient: isTransientFault, say: (line) => this.world.notes.push(`info: job ${jobId}: ${line}`) });
     });
   }
 
   later(ms: number, what: () => Promise<unknown>): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      void what().catch(() => undefined);
+      // A job or deployer that gives up is part of the scenario; say why, for a stuck loop.
+      void what().catch((error: Error) => this.world.notes.push(`info: the team gave up: ${error.message.split('\n')[0]}`));
     }, ms);
     this.timers.add(t);
   }

@@ -30,6 +30,8 @@ export class World {
   readonly launches: TestJobRequest[] = [];
   readonly events: LoopEvent[] = [];
   readonly deployRequests: DeployRequested[] = [];
+  /** What a scenario did to the world, for the report (lines starting "info:"). */
+  readonly notes: string[] = [];
   onLaunch: (request: TestJobRequest) => void = () => {};
   onDeployRequested: (request: DeployRequested) => void = () => {};
   onEvent: (event: LoopEvent) => void = () => {};

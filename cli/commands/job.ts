@@ -1,7 +1,8 @@
 import { UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { runJob } from '../../shared/job/run-job.js';
-import { services } from '../../shared/wiring.js';
+import { isTransientFault, services } from '../../shared/wiring.js';
+import { retryTransient } from '../../shared/retry.js';
 
 const usage = `Usage: tdl job [--results GLOB]... [--timeout SECONDS] -- COMMAND [ARGS...]
 
@@ -61,7 +62,8 @@ export const jobCommand: Command = {
             at: new Date().toISOString(),
           });
         },
-        record: svc.recordResults,
+        // The suite is not run again because Firestore blinked: recording waits out an outage.
+        record: (report) => retryTransient('recording the results', () => svc.recordResults(report), { isTransient: isTransientFault, say: (line) => process.stdout.write(`job ${jobId}: ${line}\n`) }),
       });
       return exitCode;
     } finally {

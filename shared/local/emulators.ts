@@ -1,7 +1,8 @@
-import { mkdtemp, rm, open } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProcessGroup, freePort, httpOk, waitFor } from './processes.js';
+import { TcpGate } from './tcp-gate.js';
 
 export interface Emulators {
   pubsubHost: string;
@@ -16,6 +17,13 @@ export interface Emulators {
    * its topics, subscriptions and undelivered messages are gone. Only for emulators we own.
    */
   restartPubSub?(): Promise<void>;
+  /**
+   * Restarts the Firestore emulator as an outage would, keeping what was committed: clients
+   * are cut off (a gate sits between them and the emulator), the project's data is exported,
+   * the emulator is killed, and after `downMs` started again with that export. Data of other
+   * projects is gone afterwards. Only for emulators started with `restartable: true`.
+   */
+  restartFirestore?(projectId: string, downMs?: number): Promise<{ outageMs: number; exportMs: number }>;
 }
 
 const START_TIMEOUT_MS = 90_000;
@@ -29,7 +37,7 @@ export const DEFAULT_EMULATOR_HOSTS = { pubsub: '127.0.0.1:8085', firestore: '12
  * throw-away CLOUDSDK_CONFIG so nothing of the user's gcloud setup is read or written.
  */
 export async function startEmulators(
-  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; ports?: { pubsub: number; firestore: number } } = {},
+  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; ports?: { pubsub: number; firestore: number }; restartable?: boolean } = {},
 ): Promise<Emulators> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
@@ -43,6 +51,23 @@ export async function startEmulators(
     }
     log(`PUBSUB_EMULATOR_HOST/FIRESTORE_EMULATOR_HOST are set but do not answer: starting new emulators`);
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOwned(options, log);
+    } catch (error) {
+      // A free port can be taken by someone else before the JVM binds it (parallel test runs).
+      if (!(error instanceof PortTaken) || options.ports || attempt === 3) throw error;
+      log(`${error.message}: starting again on other ports`);
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOwned(
+  options: { ports?: { pubsub: number; firestore: number }; restartable?: boolean },
+  log: (line: string) => void,
+): Promise<Emulators> {
   const config = await mkdtemp(path.join(tmpdir(), 'tdl-gcloud-'));
   const [psPort, fsPort] = options.ports ? [options.ports.pubsub, options.ports.firestore] : [await freePort(), await freePort()];
   const pubsubHost = `127.0.0.1:${psPort}`;
@@ -54,29 +79,44 @@ export async function startEmulators(
   const started = Date.now();
   const startPubSub = () =>
     new ProcessGroup('pubsub-emulator', 'gcloud', ['beta', 'emulators', 'pubsub', 'start', `--host-port=${pubsubHost}`, '--project=demo-tdl', '--quiet'], { env: childEnv, stdio });
-  const groups = [
-    startPubSub(),
-    new ProcessGroup('firestore-emulator', 'gcloud', ['emulators', 'firestore', 'start', `--host-port=${firestoreHost}`, '--quiet'], { env: childEnv, stdio }),
-  ];
+  const startFirestore = (importData?: string) =>
+    new ProcessGroup(
+      'firestore-emulator',
+      'gcloud',
+      ['emulators', 'firestore', 'start', `--host-port=${firestoreHost}`, ...(importData ? [`--import-data=${importData}`] : []), '--quiet'],
+      { env: childEnv, stdio },
+    );
+  const groups = [startPubSub(), startFirestore()];
+  const gate = options.restartable ? new TcpGate({ host: '127.0.0.1', port: fsPort }) : undefined;
   const stop = async () => {
+    await gate?.stop();
     await Promise.all(groups.map((g) => g.stop()));
     await logFile.close().catch(() => undefined);
     await rm(config, { recursive: true, force: true });
   };
   try {
+    // A group that exited will never answer: stop waiting for it at once.
+    const exited = (i: number) => () => (groups[i]!.running ? undefined : `${groups[i]!.label} exited`);
     await Promise.all([
-      waitFor(`the Pub/Sub emulator on ${pubsubHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200),
-      waitFor(`the Firestore emulator on ${firestoreHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${firestoreHost}/`), START_TIMEOUT_MS, 200),
+      waitFor(`the Pub/Sub emulator on ${pubsubHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200, exited(0)),
+      waitFor(`the Firestore emulator on ${firestoreHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${firestoreHost}/`), START_TIMEOUT_MS, 200, exited(1)),
     ]);
   } catch (error) {
     const dead = groups.filter((g) => !g.running).map((g) => g.label);
     // Keep the log for the person reading the error.
     await Promise.all(groups.map((g) => g.stop()));
     await logFile.close().catch(() => undefined);
+    const output = await readFile(path.join(config, 'emulators.log'), 'utf8').catch(() => '');
+    if (dead.length && output.includes('Address already in use')) {
+      await rm(config, { recursive: true, force: true });
+      throw new PortTaken(`${dead.join(', ')} found its port taken (${pubsubHost}, ${firestoreHost})`);
+    }
     const hint = dead.length ? ` (${dead.join(', ')} exited: is the gcloud component installed? gcloud components install pubsub-emulator cloud-firestore-emulator)` : '';
     throw new Error(`${(error as Error).message}${hint}`);
   }
   log(`emulators ready in ${Date.now() - started} ms`);
+  // Clients of restartable emulators reach Firestore through the gate.
+  const clientFirestoreHost = gate ? await gate.start() : firestoreHost;
   const restartPubSub = async () => {
     groups[0]!.kill();
     await groups[0]!.wait();
@@ -84,7 +124,42 @@ export async function startEmulators(
     groups[0] = startPubSub();
     await waitFor(`the Pub/Sub emulator on ${pubsubHost} again`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200);
   };
-  return { pubsubHost, firestoreHost, owned: true, env: emulatorEnv(pubsubHost, firestoreHost), stop, restartPubSub };
+  let exports = 0;
+  const restartFirestore = async (projectId: string, downMs = 0) => {
+    if (!gate) throw new Error('restartFirestore needs emulators started with restartable: true');
+    const cut = Date.now();
+    gate.close();
+    // Nothing can write now: the export holds everything committed before the cut.
+    const dir = path.join(config, `firestore-export-${++exports}`);
+    await mkdir(dir);
+    const res = await fetch(`http://${firestoreHost}/emulator/v1/projects/${projectId}:export`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ database: `projects/${projectId}/databases/(default)`, export_directory: dir }),
+    });
+    if (!res.ok) throw new Error(`exporting Firestore project ${projectId} failed: ${res.status} ${await res.text()}`);
+    const [snapshot] = await readdir(dir);
+    const metadata = snapshot && path.join(dir, snapshot, `${snapshot}.overall_export_metadata`);
+    if (!metadata) throw new Error(`the Firestore export of ${projectId} wrote nothing into ${dir}`);
+    const exportMs = Date.now() - cut;
+    groups[1]!.kill();
+    await groups[1]!.wait();
+    await waitFor('the Firestore port to close', async () => !(await httpOk(`http://${firestoreHost}/`).catch(() => false)), 10_000);
+    await new Promise((r) => setTimeout(r, downMs));
+    groups[1] = startFirestore(metadata);
+    await waitFor(`the Firestore emulator on ${firestoreHost} again`, () => httpOk(`http://${firestoreHost}/`), START_TIMEOUT_MS, 200);
+    gate.open();
+    return { outageMs: Date.now() - cut, exportMs };
+  };
+  return {
+    pubsubHost,
+    firestoreHost: clientFirestoreHost,
+    owned: true,
+    env: emulatorEnv(pubsubHost, clientFirestoreHost),
+    stop,
+    restartPubSub,
+    ...(gate ? { restartFirestore } : {}),
+  };
 }
 
 function emulatorEnv(pubsubHost: string, firestoreHost: string): Record<string, string> {

@@ -83,10 +83,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+/** Polls `probe` until it answers true; gives up at the deadline, or at once when `hopeless()` says so. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100, hopeless?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe().catch(() => false)) return;
+    const why = hopeless?.();
+    if (why) throw new Error(`stopped waiting for ${what}: ${why}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -7,6 +7,8 @@ import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
 import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/messages.js';
 import type { CycleDoc } from '../../shared/loop/model.js';
+import { createRecordResults } from '../../shared/loop/steps/record-results.js';
+import { silentLogger } from '../../shared/logger.js';
 
 /**
  * Each verdict and guard, reached by a real loop: real push deliveries to the functions,
@@ -153,6 +155,52 @@ describe('verdicts and guards, each reached by a real loop', () => {
     await eventually('marked published', async () => (await h.store.getCycle('v-sweep', 1))?.outbox['verdict-1']?.publishedAt !== null);
   });
 
+  it('a job whose commit landed but whose answer was lost: the watchdog publishes what it left, its retry records nothing twice', async () => {
+    await h.createLoop('v-lost-answer');
+    const finishedMessages = await h.collect('tests-finished');
+    await h.publisher.publish('deploy-finished', deployment('v-lost-answer'));
+    await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-lost-answer-c1'));
+    const at = new Date().toISOString();
+    const report = { loopId: 'v-lost-answer', cycle: 1, jobId: 'v-lost-answer-c1', run: red(), exitCode: 1, crashed: false, commandStartedAt: at, commandFinishedAt: at };
+    // The first attempt commits, then its process dies before it publishes (a minute ago, so
+    // its messages count as abandoned at once).
+    const dying = createRecordResults({
+      store: h.store,
+      publisher: { publish: async () => Promise.reject(new Error('the job was killed')) },
+      clock: { now: () => new Date(Date.now() - 60_000) },
+      log: silentLogger,
+    });
+    await expect(dying(report)).rejects.toThrow('the job was killed');
+    expect((await h.store.getCycle('v-lost-answer', 1))?.phase).toBe('analyzing');
+    // The job's retry finds its own results recorded and changes nothing.
+    const retried = await h.recordResults(report);
+    expect(retried).toEqual({ kind: 'done', detail: 'cycle 1: the results of v-lost-answer-c1 were already recorded' });
+    // It published the abandoned tests-finished; the watchdog's sweep would have, had the job died for good.
+    await h.publisher.publish('watchdog-tick', {});
+    const c = await finished('v-lost-answer', 1);
+    expect([c.verdict, c.totals?.tests, c.totals?.failed]).toEqual(['await-fix', 2, 1]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(finishedMessages.filter((m) => (m as { loopId: string }).loopId === 'v-lost-answer')).toHaveLength(1);
+  });
+
+  it('the watchdog publishes what a step that died left in the outbox of a running cycle', async () => {
+    await h.createLoop('v-stranded');
+    await h.publisher.publish('deploy-finished', deployment('v-stranded'));
+    await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-stranded-c1'));
+    const at = new Date().toISOString();
+    const dying = createRecordResults({
+      store: h.store,
+      publisher: { publish: async () => Promise.reject(new Error('the job was killed')) },
+      clock: { now: () => new Date(Date.now() - 60_000) },
+      log: silentLogger,
+    });
+    await expect(dying({ loopId: 'v-stranded', cycle: 1, jobId: 'v-stranded-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: at, commandFinishedAt: at })).rejects.toThrow('the job was killed');
+    // Nobody retries: only the watchdog's tick can move the cycle on, long before its analysis deadline.
+    await h.publisher.publish('watchdog-tick', {});
+    const c = await finished('v-stranded', 1);
+    expect(c.verdict).toBe('succeeded');
+  });
+
   it('cancelled with tdl cancel; the job that reports late changes nothing', async () => {
     await h.createLoop('v-cancel');
     await h.publisher.publish('deploy-finished', deployment('v-cancel'));
@@ -229,8 +277,11 @@ describe('verdicts and guards, each reached by a real loop', () => {
 
   it('tdl watch follows a loop until it ends', async () => {
     await h.createLoop('v-watch');
-    const watching = runTdl(h, ['watch', 'v-watch', '--timeout', '30']);
-    await new Promise((r) => setTimeout(r, 1500));
+    let started!: () => void;
+    const watchingStarted = new Promise<void>((r) => (started = r));
+    const watching = runTdl(h, ['watch', 'v-watch', '--timeout', '30'], 30_000, (out) => out.includes('\n') && started());
+    // The loop starts only once watch has said what it watches (a loaded machine starts node slowly).
+    await watchingStarted;
     await cycleWith('v-watch', 1, green());
     const watched = await watching;
     expect(watched.code, watched.stderr).toBe(0);

@@ -114,14 +114,22 @@ export class ChainHarness {
 }
 
 /** Runs the built `tdl` against this harness's emulators and project. */
-export function runTdl(h: ChainHarness, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTdl(
+  h: ChainHarness,
+  args: string[],
+  timeoutMs = 30_000,
+  onStdout?: (text: string) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'tdl.js'), ...args], {
       env: { ...process.env, ...h.emulators.env, GOOGLE_CLOUD_PROJECT: h.projectId },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      onStdout?.(stdout);
+    });
     child.stderr.on('data', (c) => (stderr += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {

@@ -1,7 +1,7 @@
 import { Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../loop/model.js';
 import { TestCase } from '../../results/model.js';
-import type { CycleRef, DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../store.js';
+import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../store.js';
 import { TransientError } from '../../errors.js';
 import { z } from 'zod';
 
@@ -26,10 +26,16 @@ const ChunkDoc = z.object({ index: z.number(), count: z.number(), cases: z.array
 
 /** Firestore codes that mean "try again": aborted (contention), unavailable, deadline, resource exhausted. */
 const TRANSIENT_CODES = new Set([4, 8, 10, 14]);
+/**
+ * INVALID_ARGUMENT for a transaction the server no longer knows: it expired, or (on the
+ * emulator) the server restarted under it. Running the transaction again is the answer.
+ */
+const LOST_TRANSACTION = /transaction (?:is invalid or closed|has expired|.*no longer valid)/i;
 
 export function isTransientFirestoreError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && TRANSIENT_CODES.has(code);
+  if (typeof code !== 'number') return false;
+  return TRANSIENT_CODES.has(code) || (code === 3 && LOST_TRANSACTION.test((error as Error).message ?? ''));
 }
 
 /** Creates the Firestore client once per instance; settings come from the environment (emulator host, project). */
@@ -184,16 +190,11 @@ export class FirestoreLoopStore implements LoopStore {
     return snap.docs.map((d) => CycleDoc.parse(d.data()));
   }
 
-  async overdueCycles(now: string): Promise<CycleRef[]> {
-    const snap = await this.db
-      .collectionGroup('cycles')
-      .where('phase', 'in', [...ACTIVE_PHASES])
-      .where('deadline', '<', now)
-      .get();
-    return snap.docs.map((d) => {
-      const c = CycleDoc.parse(d.data());
-      return { loopId: c.loopId, n: c.n, phase: c.phase, deadline: c.deadline ?? now };
-    });
+  async activeCycles(): Promise<CycleDoc[]> {
+    // The range on deadline (every string is > '') lets this use the same (phase, deadline)
+    // index as before; a cycle without a deadline has nothing the watchdog could enforce.
+    const snap = await this.db.collectionGroup('cycles').where('phase', 'in', [...ACTIVE_PHASES]).where('deadline', '>', '').get();
+    return snap.docs.map((d) => CycleDoc.parse(d.data()));
   }
 }
 

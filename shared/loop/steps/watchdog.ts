@@ -26,7 +26,8 @@ interface WatchdogPlan {
 export function createWatchdog(deps: StepDeps) {
   return async function watchdog(): Promise<StepOutcome> {
     const now = deps.clock.now();
-    const overdue = await deps.store.overdueCycles(now.toISOString());
+    const active = await deps.store.activeCycles();
+    const overdue = active.filter((c) => Date.parse(c.deadline!) < now.getTime());
     const closed: string[] = [];
     for (const ref of overdue) {
       const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
@@ -35,15 +36,17 @@ export function createWatchdog(deps: StepDeps) {
       if (plan.ended) await storeLoopReport(deps, ref.loopId);
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
     }
-    // A step that died between its transaction and its publishes, with no redelivery to finish
-    // them (a tick, or a message that went to the dead-letter topic), left messages in the
-    // outbox of a cycle that has ended: publish what has waited too long.
+    // A step that died between its transaction and its publishes (killed, or Firestore went
+    // away before it heard that its commit landed), with no redelivery to finish them, left
+    // messages in the outbox: publish what has waited too long, whether the cycle is still
+    // running (its next step waits for them) or has ended recently.
     const since = new Date(now.getTime() - SWEEP_WINDOW_MS).toISOString();
+    const stillActive = active.filter((c) => !overdue.includes(c));
     let swept = 0;
-    for (const c of await deps.store.cyclesDoneSince(since)) {
+    for (const c of [...stillActive, ...(await deps.store.cyclesDoneSince(since))]) {
       if (abandoned(c.outbox, now).length > 0) swept += await publishAbandoned(deps, c.loopId, c.n);
     }
-    if (swept) deps.log.warn(`watchdog: published ${swept} messages left in the outbox of ended cycles`);
+    if (swept) deps.log.warn(`watchdog: published ${swept} messages left in an outbox`);
     const detail = `${closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`}${swept ? `; ${swept} stale messages published` : ''}`;
     if (closed.length) deps.log.warn(`watchdog: ${detail}`);
     return { kind: 'done', detail };
