@@ -72,6 +72,7 @@ resource "google_cloudbuild_trigger" "deploy_requested" {
     _CYCLE    = "$(body.message.data.cycle)"
     _TRIGGER  = "$(body.message.data.trigger)"
     _REASON   = "$(body.message.data.reason)"
+    _BRANCH   = "$(body.message.data.branch)"
     _SERVICES = var.services
     _REGION   = var.region
   }
