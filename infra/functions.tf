@@ -19,8 +19,8 @@ resource "google_cloudfunctions2_function" "fn" {
     entry_point = each.value
     source {
       storage_source {
-        bucket = var.function_source_bucket
-        object = var.function_source_object
+        bucket = google_storage_bucket_object.function_source.bucket
+        object = google_storage_bucket_object.function_source.name
       }
     }
   }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import ts from 'typescript';
+import { repositoryProgram } from './typescript-program.js';
 
 /**
  * What the code publishes, read from the source with the TypeScript checker so that infra's
@@ -38,18 +39,8 @@ interface Reach {
 }
 
 export function codePublishes(root: string, functionNames: readonly string[]): CodePublishes {
-  const configPath = path.join(root, 'tsconfig.json');
-  const config = ts.readConfigFile(configPath, (f) => ts.sys.readFile(f));
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
   const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY];
-  // Only this repository's code matters (topics are literals in it): libraries are read as
-  // empty files, which keeps the program small enough for a unit test.
-  const options = { ...parsed.options, noLib: true, types: [] };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (file, lang, ...rest) =>
-    file.includes(`${path.sep}node_modules${path.sep}`) ? ts.createSourceFile(file, '', lang) : getSourceFile(file, lang, ...rest);
-  const program = ts.createProgram({ rootNames: entries.map((f) => path.join(root, f)), options, host });
+  const program = repositoryProgram(root, entries);
   const checker = program.getTypeChecker();
   const rel = (sf: ts.SourceFile) => path.relative(root, sf.fileName).split(path.sep).join('/');
   const ours = (sf: ts.SourceFile) => !sf.isDeclarationFile && !rel(sf).startsWith('node_modules/') && !rel(sf).startsWith('..');
