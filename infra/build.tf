@@ -14,6 +14,13 @@ resource "google_project_iam_member" "build_roles" {
   member   = "serviceAccount:${google_service_account.build.email}"
 }
 
+# `gcloud run deploy` as tdl-build acts as the services' runtime account; on that account only.
+resource "google_service_account_iam_member" "build_acts_as_services_runtime" {
+  service_account_id = "projects/${var.project}/serviceAccounts/${local.services_runtime_account}"
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.build.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "build_publishes_deploy_finished" {
   topic  = google_pubsub_topic.topic["deploy-finished"].name
   role   = "roles/pubsub.publisher"

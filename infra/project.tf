@@ -1,7 +1,9 @@
 data "google_project" "this" {}
 
 locals {
-  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  # The account the team's services run as: the project's default compute account unless set.
+  services_runtime_account = var.services_runtime_account != "" ? var.services_runtime_account : "${data.google_project.this.number}-compute@developer.gserviceaccount.com"
+  pubsub_agent             = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
   # What each function's code publishes; nothing else is granted. test/unit/infra/iam.test.ts
   # reads it from the code and fails when this differs. Every function reports rejected input
   # on loop-events. run-tests, analyze, report and the watchdog also republish abandoned

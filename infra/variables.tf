@@ -30,6 +30,12 @@ variable "services" {
   type        = string
 }
 
+variable "services_runtime_account" {
+  description = "Email of the service account the team's Cloud Run services run as; empty means the project's default compute account. The build account may act as it (to deploy), nothing more."
+  type        = string
+  default     = ""
+}
+
 variable "loop_id" {
   description = "The loop these triggers feed: lowercase letters, digits and dashes (substitution _LOOP_ID)."
   type        = string

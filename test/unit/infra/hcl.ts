@@ -146,7 +146,8 @@ export function grants(
       for (const at of instances(r, where, h.locals, topology)) {
         const members = (r.members as string[] | undefined) ?? [r.member as string];
         const onExpr = onAttribute ? (r[onAttribute] as string) : '';
-        const on = onExpr ? reference(onExpr, onTarget(onExpr), at, where, topology) : '';
+        // A target outside infra's resources (an account given by a variable) stays as written.
+        const on = !onExpr ? '' : onTarget(onExpr) ? reference(onExpr, onTarget(onExpr), at, where, topology) : onExpr;
         for (const m of members) {
           const roleExpr = /^\$\{(each\.[\w.]+)\}$/.exec(r.role as string);
           const role = roleExpr ? index(roleExpr[1]!, at, where, topology) : (r.role as string);

@@ -102,12 +102,13 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}' }]);
   });
 
-  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, run-tests passes overrides to the test job; nothing else', () => {
+  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, run-tests passes overrides to the test job, the build deploys as the services\' account; nothing else', () => {
     const actAs = grants(h, { google_service_account_iam_member: 'service_account_id', google_service_account_iam_binding: 'service_account_id' }, topology);
     expect(actAs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
       [
         [PUBSUB_AGENT, 'roles/iam.serviceAccountTokenCreator', 'pusher'],
         [fnAccount(FUNCTIONS.runTests), 'roles/iam.serviceAccountUser', 'test_job'],
+        ['build', 'roles/iam.serviceAccountUser', 'projects/${var.project}/serviceAccounts/${local.services_runtime_account}'],
       ].sort(),
     );
   });
