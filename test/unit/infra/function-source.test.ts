@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { block, hcl, root, type Hcl } from './hcl.js';
+import ts from 'typescript';
 import { repositoryProgram } from './typescript-program.js';
 
 /**
@@ -17,6 +18,33 @@ import { repositoryProgram } from './typescript-program.js';
 interface PackageJson {
   main: string;
   scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+
+/** The packages a module loads at run time, following its relative imports (type-only ones are erased). */
+function runtimePackages(entry: string): Map<string, string> {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = ts.sys.readFile(file);
+    if (text === undefined) throw new Error(`${path.relative(root, file)} is imported but does not exist`);
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+    const load = (spec: string) => {
+      if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      else if (!spec.startsWith('node:')) packages.set(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!, path.relative(root, file));
+    };
+    const walk = (n: ts.Node): void => {
+      if (ts.isImportDeclaration(n) && !n.importClause?.isTypeOnly && ts.isStringLiteral(n.moduleSpecifier)) load(n.moduleSpecifier.text);
+      if (ts.isExportDeclaration(n) && !n.isTypeOnly && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) load(n.moduleSpecifier.text);
+      if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) load(n.arguments[0].text);
+      ts.forEachChild(n, walk);
+    };
+    walk(sf);
+  };
+  visit(path.join(root, entry));
+  return packages;
 }
 
 /** The files `npm run <script>` reads, following `npm run` and `tsc -p`; anything else is not understood. */
@@ -120,6 +148,12 @@ describe('the functions\' source zip', () => {
     const tsconfig = JSON.parse(await readFile(path.join(root, 'tsconfig.json'), 'utf8')).compilerOptions;
     const emitted = path.posix.join(tsconfig.outDir, path.posix.relative(tsconfig.rootDir, 'functions/index.ts')).replace(/\.ts$/, '.js');
     expect(pkg.main).toBe(emitted);
+  });
+
+  it('the deployed module loads only dependencies, since the buildpack prunes devDependencies after gcp-build', () => {
+    const loaded = runtimePackages('functions/index.ts');
+    expect(loaded.size).toBeGreaterThan(2);
+    expect([...loaded].filter(([pkgName]) => !(pkgName in pkg.dependencies)).map(([p, from]) => `${p} (imported by ${from})`)).toEqual([]);
   });
 
   it('holds nothing the build does not need: no tests, no build output, no dependencies', () => {
