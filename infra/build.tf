@@ -14,6 +14,13 @@ resource "google_project_iam_member" "build_roles" {
   member   = "serviceAccount:${google_service_account.build.email}"
 }
 
+# `gcloud run deploy` as tdl-build acts as the services' runtime account; on that account only.
+resource "google_service_account_iam_member" "build_acts_as_services_runtime" {
+  service_account_id = "projects/${var.project}/serviceAccounts/${local.services_runtime_account}"
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.build.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "build_publishes_deploy_finished" {
   topic  = google_pubsub_topic.topic["deploy-finished"].name
   role   = "roles/pubsub.publisher"
@@ -72,6 +79,7 @@ resource "google_cloudbuild_trigger" "deploy_requested" {
     _CYCLE    = "$(body.message.data.cycle)"
     _TRIGGER  = "$(body.message.data.trigger)"
     _REASON   = "$(body.message.data.reason)"
+    _BRANCH   = "$(body.message.data.branch)"
     _SERVICES = var.services
     _REGION   = var.region
   }

@@ -19,8 +19,8 @@ resource "google_cloudfunctions2_function" "fn" {
     entry_point = each.value
     source {
       storage_source {
-        bucket = var.function_source_bucket
-        object = var.function_source_object
+        bucket = google_storage_bucket_object.function_source.bucket
+        object = google_storage_bucket_object.function_source.name
       }
     }
   }
@@ -29,7 +29,9 @@ resource "google_cloudfunctions2_function" "fn" {
     max_instance_count    = 10
     available_memory      = "512Mi"
     timeout_seconds       = 120
-    ingress_settings      = "ALLOW_ALL"
+    # Pub/Sub push from this project counts as internal traffic; nothing from the internet
+    # reaches the functions, whatever token it carries.
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.value].email
     environment_variables = {
       GOOGLE_CLOUD_PROJECT = var.project
@@ -64,11 +66,13 @@ resource "google_pubsub_topic_iam_member" "fn_publisher" {
   member   = "serviceAccount:${google_service_account.fn[each.value.fn].email}"
 }
 
-# run-tests starts the test job with overrides, and nothing else in Cloud Run.
+# run-tests starts the test job with overrides, after looking for an execution it already
+# started (a redelivery), and nothing else in Cloud Run: exactly CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS
+# of shared/adapters/cloud/cloud-run-job-launcher.ts (a test checks the two agree).
 resource "google_project_iam_custom_role" "job_runner" {
   role_id     = "tdlJobRunner"
   title       = "test-deploy-loop: run the test job"
-  permissions = ["run.jobs.run", "run.jobs.runWithOverrides", "run.executions.get", "run.operations.get"]
+  permissions = ["run.jobs.run", "run.jobs.runWithOverrides", "run.executions.list"]
 }
 
 resource "google_cloud_run_v2_job_iam_member" "run_tests_runs_job" {

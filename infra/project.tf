@@ -1,14 +1,21 @@
 data "google_project" "this" {}
 
 locals {
-  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  # What each function publishes; nothing else is granted.
+  # The account the team's services run as: the project's default compute account unless set.
+  services_runtime_account = var.services_runtime_account != "" ? var.services_runtime_account : "${data.google_project.this.number}-compute@developer.gserviceaccount.com"
+  pubsub_agent             = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  # What each function's code publishes; nothing else is granted. test/unit/infra/iam.test.ts
+  # reads it from the code and fails when this differs. Every function reports rejected input
+  # on loop-events. run-tests, analyze, report and the watchdog also republish abandoned
+  # outbox entries of a cycle (publishAbandoned), which any step may have written, so they
+  # publish every outbox topic; control publishes only what its own verdict writes.
+  outbox_topics = ["analysis-finished", "deploy-requested", "loop-events", "tests-finished"]
   publishes = {
-    "run-tests" = ["loop-events", "tests-finished"]
-    "analyze"   = ["loop-events", "analysis-finished"]
-    "report"    = ["loop-events", "deploy-requested"]
-    "watchdog"  = ["loop-events", "tests-finished", "analysis-finished", "deploy-requested"]
-    "control"   = ["loop-events", "deploy-requested"]
+    "run-tests" = local.outbox_topics
+    "analyze"   = local.outbox_topics
+    "report"    = local.outbox_topics
+    "watchdog"  = local.outbox_topics
+    "control"   = ["deploy-requested", "loop-events"]
   }
 }
 

@@ -12,6 +12,14 @@ resource "google_service_account" "pusher" {
   display_name = "test-deploy-loop: Pub/Sub push to the functions"
 }
 
+# The Pub/Sub service agent signs the pushes' OIDC tokens as the pusher (projects created
+# before April 2021 do not grant it this by default); on this account only.
+resource "google_service_account_iam_member" "pubsub_agent_signs_as_pusher" {
+  service_account_id = google_service_account.pusher.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "push" {
   for_each             = var.topology.push_subscriptions
   name                 = each.key

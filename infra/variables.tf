@@ -9,16 +9,6 @@ variable "region" {
   default     = "us-central1"
 }
 
-variable "function_source_bucket" {
-  description = "Bucket holding the zipped source of this repository (package.json, package-lock.json, dist/), as uploaded by the deploy steps of infra/README.md."
-  type        = string
-}
-
-variable "function_source_object" {
-  description = "Object name of that zip, e.g. test-deploy-loop-<commit>.zip."
-  type        = string
-}
-
 variable "test_image" {
   description = "Container image of the team's end-to-end suite, with this package installed (`tdl` on the PATH)."
   type        = string
@@ -38,6 +28,12 @@ variable "test_results" {
 variable "services" {
   description = "The team's Cloud Run services that cloudbuild.yaml deploys, comma-separated (substitution _SERVICES)."
   type        = string
+}
+
+variable "services_runtime_account" {
+  description = "Email of the service account the team's Cloud Run services run as; empty means the project's default compute account. The build account may act as it (to deploy), nothing more."
+  type        = string
+  default     = ""
 }
 
 variable "loop_id" {

@@ -1,28 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DeployFinished } from '../../../shared/messages.js';
 import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, terraformTopology } from '../../../shared/topology.js';
-
-const root = path.resolve(import.meta.dirname, '../../..');
-const infra = path.join(root, 'infra');
-
-type Block = Record<string, Array<Record<string, unknown>>>;
-async function hcl(): Promise<{ resource: Record<string, Block>; variable: Block; output: Block }> {
-  const files = (await readdir(infra)).filter((f) => f.endsWith('.tf'));
-  const merged = { resource: {} as Record<string, Block>, variable: {} as Block, output: {} as Block };
-  for (const f of files) {
-    const json = (await parseHcl(f, await readFile(path.join(infra, f), 'utf8'))) as { resource?: Record<string, Block>; variable?: Block; output?: Block };
-    for (const [type, blocks] of Object.entries(json.resource ?? {})) merged.resource[type] = { ...merged.resource[type], ...blocks };
-    Object.assign(merged.variable, json.variable ?? {});
-    Object.assign(merged.output, json.output ?? {});
-  }
-  return merged;
-}
+import { loadCloudbuild } from './cloudbuild.js';
+import { hcl, infra, root } from './hcl.js';
 
 describe('infra/ agrees with the code, checked offline', () => {
   it('topology.auto.tfvars.json is generated from shared/topology.ts and up to date', async () => {
@@ -79,37 +61,12 @@ describe('infra/ agrees with the code, checked offline', () => {
     expect(pkg.engines.node).toBe('>=20');
   });
 
-  it('cloudbuild.yaml publishes a deploy-finished message that validates against its schema', async () => {
-    const build = parseYaml(await readFile(path.join(root, 'cloudbuild.yaml'), 'utf8')) as {
-      substitutions: Record<string, string>;
-      steps: Array<{ id: string; env?: string[]; args: string[] }>;
-    };
-    expect(build.steps.map((s) => s.id)).toEqual(['build-and-push', 'deploy', 'wait-ready', 'migrate', 'message', 'publish']);
-    expect(build.steps.at(-1)!.args.join(' ')).toContain('gcloud pubsub topics publish deploy-finished --message="$(cat /workspace/deploy-finished.json)"');
-    // Run the message step's script as Cloud Build would, substitutions filled in.
-    const message = build.steps.find((s) => s.id === 'message')!;
-    const dir = await mkdtemp(path.join(tmpdir(), 'tdl-cloudbuild-'));
-    const servicesFile = path.join(dir, 'services.json');
-    await writeFile(
-      servicesFile,
-      JSON.stringify([
-        { name: 'shop-api', url: 'https://shop-api-x7-uc.a.run.app', revision: 'shop-api-00042-abc', ready: true, error: null },
-        { name: 'frontend', url: 'https://frontend-x7-uc.a.run.app', revision: 'frontend-00007-xyz', ready: false, error: 'revision frontend-00007-xyz failed: container exited 1' },
-      ]),
-    );
-    const values: Record<string, string> = { ...build.substitutions, _CYCLE: '3', _TRIGGER: 'redeploy', _REASON: 'redeploy after cycle 2', BRANCH_NAME: 'main', COMMIT_SHA: 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2', BUILD_ID: '5f1c0c1e-0000-4000-8000-000000000000' };
-    const env = Object.fromEntries(
-      message.env!.map((e) => {
-        const [k, v] = e.split('=') as [string, string];
-        return [k, v.replace(/\$\{(\w+)\}/g, (_m, name: string) => values[name] ?? '')];
-      }),
-    );
-    const out = execFileSync(process.execPath, [path.join(root, 'infra/cloudbuild/deploy-finished.mjs')], { env: { ...env, SERVICES_FILE: servicesFile }, encoding: 'utf8' });
-    const parsed = DeployFinished.safeParse(JSON.parse(out));
-    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-    expect(parsed.data).toMatchObject({ loopId: 'shop-main', cycle: 3, trigger: 'redeploy', commit: values.COMMIT_SHA, services: [{ name: 'shop-api', ready: true }, { name: 'frontend', ready: false }] });
-    // A push has no cycle: the deployment opens a new one.
-    const push = execFileSync(process.execPath, [path.join(root, 'infra/cloudbuild/deploy-finished.mjs')], { env: { ...env, CYCLE: '', TRIGGER: 'push', SERVICES_FILE: servicesFile }, encoding: 'utf8' });
-    expect(DeployFinished.parse(JSON.parse(push)).cycle).toBeUndefined();
+  it('every substitution the Cloud Build triggers set is one cloudbuild.yaml declares', async () => {
+    const { resource } = await hcl();
+    const declared = Object.keys((await loadCloudbuild()).substitutions);
+    for (const [name, blocks] of Object.entries(resource.google_cloudbuild_trigger!)) {
+      const set = Object.keys((blocks[0]!.substitutions as Record<string, string> | undefined) ?? {});
+      expect(set.filter((k) => !declared.includes(k)), `google_cloudbuild_trigger.${name} sets substitutions cloudbuild.yaml does not declare (ALLOW_LOOSE would hide them)`).toEqual([]);
+    }
   });
 });
