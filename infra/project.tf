@@ -57,7 +57,8 @@ resource "google_firestore_index" "cycles_by_phase_done" {
   depends_on = [google_firestore_database.default]
 }
 
-# The watchdog's query: active cycles of every loop whose phase deadline has passed.
+# The watchdog's query: the active cycles of every loop (the range on deadline uses this index),
+# for phase deadlines that passed and messages a dead step left unpublished.
 resource "google_firestore_index" "cycles_by_phase_deadline" {
   collection  = "cycles"
   query_scope = "COLLECTION_GROUP"
@@ -69,5 +70,16 @@ resource "google_firestore_index" "cycles_by_phase_deadline" {
     field_path = "deadline"
     order      = "ASCENDING"
   }
+  depends_on = [google_firestore_database.default]
+}
+
+# Completed deduplication records are kept as long as Pub/Sub could redeliver (7 days) and a
+# day more (DEDUP_RETENTION_MS in shared/adapters/firestore/loop-store.ts writes deleteAt);
+# Firestore's TTL policy deletes them after that. The field is not indexed: nothing queries it.
+resource "google_firestore_field" "dedup_ttl" {
+  collection = "dedup"
+  field      = "deleteAt"
+  ttl_config {}
+  index_config {}
   depends_on = [google_firestore_database.default]
 }

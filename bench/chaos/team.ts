@@ -31,6 +31,8 @@ export class Team {
   private health?: Server;
   serviceUrl = '';
   private timers = new Set<NodeJS.Timeout>();
+  private acting = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(
     private readonly world: World,
@@ -94,7 +96,7 @@ export class Team {
       const at = new Date().toISOString();
       const report = { loopId, cycle, jobId, run: suite(outcome === 'green', this.options.failure), exitCode: outcome === 'green' ? 0 : 1, crashed: false, commandStartedAt: at, commandFinishedAt: at };
       // As `tdl job` does: recording waits out a Firestore outage.
-      await retryTransient('recording the results', () => this.world.recordResults(report), { isTransient: isTransientFault, say: (line) => this.world.notes.push(`info: job ${jobId}: ${line}`) });
+      await retryTransient('recording the results', () => this.world.recordResults(report), { isTransient: (e) => !this.stopped && isTransientFault(e), say: (line) => this.world.notes.push(`info: job ${jobId}: ${line}`) });
     });
   }
 
@@ -102,13 +104,19 @@ export class Team {
     const t = setTimeout(() => {
       this.timers.delete(t);
       // A job or deployer that gives up is part of the scenario; say why, for a stuck loop.
-      void what().catch((error: Error) => this.world.notes.push(`info: the team gave up: ${error.message.split('\n')[0]}`));
+      const acting = what()
+        .catch((error: Error) => void this.world.notes.push(`info: the team gave up: ${error.message.split('\n')[0]}`))
+        .finally(() => this.acting.delete(acting));
+      this.acting.add(acting);
     }, ms);
     this.timers.add(t);
   }
 
+  /** Stops acting; waits for what is under way, while the world's clients still work. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    await Promise.all(this.acting);
     await new Promise((r) => (this.health ? this.health.close(r) : r(undefined)));
   }
 }

@@ -86,6 +86,11 @@ export class World {
         this.onEvent(e.data);
       }
     });
+    await this.listen(TOPICS.deadLetter, (data, attributes) => {
+      const d = data as { loopId?: string; cycle?: number; buildId?: string };
+      const from = attributes.CloudPubSubDeadLetterSourceSubscription ?? 'a subscription';
+      this.notes.push(`info: dead-lettered from ${from}: loop ${d.loopId} cycle ${d.cycle ?? '-'}${d.buildId ? ` build ${d.buildId}` : ''}`);
+    });
     await this.listen(TOPICS.deployRequested, (data) => {
       const r = DeployRequested.safeParse(data);
       if (r.success) {
@@ -100,7 +105,7 @@ export class World {
     await ensureTopology(this.pubsub, { endpoints: Object.fromEntries(this.hosts.map((h) => [h.name, h.url])) });
   }
 
-  private async listen(topic: string, handle: (data: unknown) => void): Promise<void> {
+  private async listen(topic: string, handle: (data: unknown, attributes: Record<string, string>) => void): Promise<void> {
     const [sub] = await this.pubsub.topic(topic).createSubscription(`chaos-${topic}-${randomUUID().slice(0, 6)}`, { ackDeadlineSeconds: 30 });
     this.subs.push(sub);
     // Our own subscription may see a message twice too; count each published message once.
@@ -110,7 +115,7 @@ export class World {
       if (seen.has(m.id)) return;
       seen.add(m.id);
       try {
-        handle(JSON.parse(m.data.toString('utf8')));
+        handle(JSON.parse(m.data.toString('utf8')), m.attributes ?? {});
       } catch {
         // Not ours to judge here: the functions record malformed messages.
       }

@@ -65,5 +65,5 @@ describe('npm run chaos -- --quick', () => {
     // every loop goes red then green as without the outage.
     expect(byName['firestore-restart']!.completed).toBe(2 * byName['firestore-restart']!.loops);
     expect(code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });

@@ -115,6 +115,16 @@ describe('the chain on the emulators, through real push deliveries', () => {
       [2, 'deploying'],
     ]);
     expect(h.launches.filter((l) => l.loopId === 'twice')).toHaveLength(0);
+    // Each fact handled is remembered as long as Pub/Sub could redeliver it (7 days), then
+    // removed by the TTL policy on deleteAt.
+    const dedup = (await h.firestore.collection('dedup').where('loopId', '==', 'twice').get()).docs.map((d) => d.data());
+    expect(dedup.length).toBeGreaterThanOrEqual(3);
+    for (const record of dedup) {
+      expect(record.state).toBe('completed');
+      const days = (record.deleteAt.toMillis() - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(7.9);
+      expect(days).toBeLessThanOrEqual(8);
+    }
   });
 
   it('acknowledges and records a malformed message instead of retrying it forever', async () => {

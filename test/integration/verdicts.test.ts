@@ -175,7 +175,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
     // The job's retry finds its own results recorded and changes nothing.
     const retried = await h.recordResults(report);
     expect(retried).toEqual({ kind: 'done', detail: 'cycle 1: the results of v-lost-answer-c1 were already recorded' });
-    // It published the abandoned tests-finished; the watchdog's sweep would have, had the job died for good.
+    // What the first attempt left unpublished goes out with the watchdog's sweep.
     await h.publisher.publish('watchdog-tick', {});
     const c = await finished('v-lost-answer', 1);
     expect([c.verdict, c.totals?.tests, c.totals?.failed]).toEqual(['await-fix', 2, 1]);

@@ -1,4 +1,4 @@
-import { Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
+import { Firestore, Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../loop/model.js';
 import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../store.js';
@@ -21,6 +21,11 @@ const DedupDoc = z.object({
   at: z.string(),
   expiresAt: z.string(),
 });
+
+/** How long a completed dedup record is kept: a day longer than Pub/Sub's longest retention. */
+export const DEDUP_RETENTION_MS = 8 * 24 * 3600 * 1000;
+/** The field infra/'s TTL policy on dedup/ deletes by. */
+export const DEDUP_TTL_FIELD = 'deleteAt';
 
 const ChunkDoc = z.object({ index: z.number(), count: z.number(), cases: z.array(TestCase) });
 
@@ -173,7 +178,10 @@ export class FirestoreLoopStore implements LoopStore {
   }
 
   async completeDedup(key: string, outcome: string): Promise<void> {
-    await this.dedupRef(key).set({ state: 'completed', outcome }, { merge: true });
+    // Pub/Sub keeps an unacknowledged message for up to 7 days: past that no redelivery can
+    // come, and the TTL policy on deleteAt (infra/) removes the record.
+    const deleteAt = Timestamp.fromMillis(Date.now() + DEDUP_RETENTION_MS);
+    await this.dedupRef(key).set({ state: 'completed', outcome, [DEDUP_TTL_FIELD]: deleteAt }, { merge: true });
   }
 
   async releaseDedup(key: string): Promise<void> {

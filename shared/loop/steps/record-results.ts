@@ -1,6 +1,6 @@
 import type { TestsFinished } from '../../messages.js';
 import type { TestRun } from '../../results/model.js';
-import { flushOutbox, outboxMessage, publishAbandoned } from '../outbox.js';
+import { flushOutbox, outboxMessage } from '../outbox.js';
 import { redact } from '../../security/redact.js';
 import { addSeconds } from './run-tests.js';
 import type { StepDeps, StepOutcome } from './deps.js';
@@ -34,9 +34,8 @@ export function createRecordResults(deps: StepDeps) {
     const before = await deps.store.getCycle(loopId, n);
     if (before?.testJob?.jobId === jobId && before.testJob.commandFinishedAt !== undefined) {
       // This job's own earlier attempt committed (it lost the answer, as when Firestore went
-      // away mid-commit): done, and what that attempt did not publish goes out now or, when
-      // it is recent, with the watchdog's next sweep.
-      await publishAbandoned(deps, loopId, n);
+      // away mid-commit): done. What that attempt did not publish, the watchdog's sweep does
+      // (the job may publish only tests-finished and loop-events, not every outbox topic).
       return { kind: 'done', detail: `cycle ${n}: the results of ${jobId} were already recorded` };
     }
     if (!before || before.phase !== 'testing' || before.testJob?.jobId !== jobId) {

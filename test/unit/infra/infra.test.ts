@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, terraformTopology } from '../../../shared/topology.js';
 import { loadCloudbuild } from './cloudbuild.js';
+import { DEDUP_TTL_FIELD } from '../../../shared/adapters/firestore/loop-store.js';
 import { hcl, infra, root } from './hcl.js';
 
 describe('infra/ agrees with the code, checked offline', () => {
@@ -45,6 +46,12 @@ describe('infra/ agrees with the code, checked offline', () => {
     expect(service.service_account_email).toBe('${google_service_account.fn[each.value].email}');
     // Only the pusher may invoke them.
     expect(resource.google_cloud_run_v2_service_iam_member!.invoker![0]).toMatchObject({ role: 'roles/run.invoker', member: 'serviceAccount:${google_service_account.pusher.email}' });
+  });
+
+  it('has a TTL policy on the field the store writes when a dedup record completes', async () => {
+    const { resource } = await hcl();
+    const ttl = resource.google_firestore_field!.dedup_ttl![0]!;
+    expect([ttl.collection, ttl.field, ttl.ttl_config]).toEqual(['dedup', DEDUP_TTL_FIELD, [{}]]);
   });
 
   it('the built module registers exactly the functions Terraform deploys', () => {
