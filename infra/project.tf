@@ -10,6 +10,9 @@ locals {
   # outbox entries of a cycle (publishAbandoned), which any step may have written, so they
   # publish every outbox topic; control publishes only what its own verdict writes.
   outbox_topics = ["analysis-finished", "deploy-requested", "loop-events", "tests-finished"]
+  # What `tdl rerun` and `tdl cancel` publish (cli/commands/rerun.ts; the IAM test reads it
+  # from there): the operators' only topics.
+  operator_topics = ["deploy-finished", "deploy-requested", "loop-control"]
   publishes = {
     "run-tests" = local.outbox_topics
     "analyze"   = local.outbox_topics
@@ -82,4 +85,20 @@ resource "google_firestore_field" "dedup_ttl" {
   ttl_config {}
   index_config {}
   depends_on = [google_firestore_database.default]
+}
+
+# The people (or their automation) who steer loops: publish what tdl rerun and tdl cancel
+# publish, and read and write the loops' state (tdl register, status, report, evaluate).
+resource "google_pubsub_topic_iam_member" "operator_publishes" {
+  for_each = { for pair in setproduct(var.operators, local.operator_topics) : "${pair[0]}/${pair[1]}" => { member = pair[0], topic = pair[1] } }
+  topic    = google_pubsub_topic.topic[each.value.topic].name
+  role     = "roles/pubsub.publisher"
+  member   = each.value.member
+}
+
+resource "google_project_iam_member" "operator_firestore" {
+  for_each = toset(var.operators)
+  project  = var.project
+  role     = "roles/datastore.user"
+  member   = each.value
 }

@@ -89,3 +89,9 @@ variable "topology" {
     }))
   })
 }
+
+variable "operators" {
+  description = "Principals (user:..., group:..., serviceAccount:...) who steer loops with tdl: rerun and cancel publish deploy-finished, deploy-requested and loop-control; register and status read and write Firestore. Nobody else may publish on those topics."
+  type        = list(string)
+  default     = []
+}

@@ -21,6 +21,8 @@ export interface CodePublishes {
   functions: Record<string, string[]>;
   /** Topics the test job (`tdl job`, cli/commands/job.ts) publishes. */
   testJob: string[];
+  /** Topics a person steering loops publishes (`tdl rerun`, `tdl cancel`: cli/commands/rerun.ts). */
+  operators: string[];
   /** Every topic some step writes into a cycle's outbox. */
   outboxTopics: string[];
 }
@@ -32,6 +34,7 @@ const OUTBOX_READER = 'pendingEntries';
 const OUTBOX_FLUSHER = 'flushOutbox';
 const WIRING = 'shared/wiring.ts';
 const TEST_JOB_ENTRY = 'cli/commands/job.ts';
+const OPERATOR_ENTRY = 'cli/commands/rerun.ts';
 
 interface Reach {
   topics: Set<string>;
@@ -39,7 +42,7 @@ interface Reach {
 }
 
 export function codePublishes(root: string, functionNames: readonly string[]): CodePublishes {
-  const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY];
+  const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY, OPERATOR_ENTRY];
   const program = repositoryProgram(root, entries);
   const checker = program.getTypeChecker();
   const rel = (sf: ts.SourceFile) => path.relative(root, sf.fileName).split(path.sep).join('/');
@@ -131,6 +134,7 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
   return {
     functions: Object.fromEntries(functionNames.map((fn) => [fn, topicsOf(reach(source(`functions/${fn}.ts`)))])),
     testJob: topicsOf(reach(source(TEST_JOB_ENTRY))),
+    operators: topicsOf(reach(source(OPERATOR_ENTRY))),
     outboxTopics: [...outboxTopics].sort(),
   };
 }

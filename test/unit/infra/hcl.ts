@@ -69,6 +69,15 @@ export function instances(resource: Block, where: string, locals: Record<string,
   if (topologyMap) {
     return Object.entries(topology[topologyMap[1] as 'push_subscriptions']).map(([key, value]) => ({ key, value: value as unknown as Record<string, string> }));
   }
+  // Principals given by a list variable (var.operators): one symbolic instance stands for all.
+  const principals = /^\$\{toset\(var\.(\w+)\)\}$/.exec(forEach);
+  if (principals) return [{ key: `var.${principals[1]}`, value: `var.${principals[1]}` }];
+  // Each principal of a list variable on each topic of a local list.
+  const product = /^\$\{\{ ?for pair in setproduct\(var\.(\w+), local\.(\w+)\) : "\$\{pair\[0\]\}\/\$\{pair\[1\]\}" => \{ ?member = pair\[0\], topic = pair\[1\] ?\} ?\}\}$/.exec(forEach);
+  if (product) {
+    const member = `var.${product[1]}`;
+    return localList(locals[product[2]!], locals, `${where}: local.${product[2]}`).map((topic) => ({ key: `${member}/${topic}`, value: { member, topic } }));
+  }
   // The function publishers: one instance per (function, topic) pair of a map of lists.
   const pairs = /^\$\{\{ ?for pair in flatten\(\[for (\w+), (\w+) in local\.(\w+) : \[for (\w+) in \2 : \{ ?fn = \1, topic = \4 ?\}\]\]\) : "\$\{pair\.fn\}\/\$\{pair\.topic\}" => pair ?\}\}$/.exec(forEach);
   if (pairs) {
@@ -151,7 +160,9 @@ export function grants(
         for (const m of members) {
           const roleExpr = /^\$\{(each\.[\w.]+)\}$/.exec(r.role as string);
           const role = roleExpr ? index(roleExpr[1]!, at, where, topology) : (r.role as string);
-          out.push({ resource: `${where}${r.for_each ? `["${at.key}"]` : ''}`, role, member: reference(m, 'google_service_account', at, where, topology), on });
+          const memberExpr = /^\$\{(each\.[\w.]+)\}$/.exec(m);
+          const member = memberExpr ? index(memberExpr[1]!, at, where, topology) : reference(m, 'google_service_account', at, where, topology);
+          out.push({ resource: `${where}${r.for_each ? `["${at.key}"]` : ''}`, role, member, on });
         }
       }
     }

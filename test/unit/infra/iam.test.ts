@@ -41,6 +41,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(code.functions.analyze).toEqual(code.outboxTopics);
     expect(code.functions.control).not.toContain('tests-finished');
     expect(code.testJob).toEqual(['loop-events', 'tests-finished']);
+    expect(code.operators).toEqual(['deploy-finished', 'deploy-requested', 'loop-control']);
   });
 
   it('each identity publishes to exactly the topics its code publishes, and nothing else may publish', async () => {
@@ -55,6 +56,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       build: publishedTopics(build),
       scheduler: [schedulerTopic!],
       [PUBSUB_AGENT]: [topology.dead_letter_topic],
+      'var.operators': code.operators,
     };
     const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic', google_pubsub_topic_iam_binding: 'topic' }, topology);
     expect(topicGrants.filter((g) => g.role !== 'roles/pubsub.publisher'), 'topic roles other than publisher').toEqual([]);
@@ -70,6 +72,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(byMember(project, (g) => g.role)).toEqual({
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
       test_job: ['roles/datastore.user'],
+      'var.operators': ['roles/datastore.user'],
       build: ['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/run.developer', 'roles/storage.objectViewer'],
     });
   });
