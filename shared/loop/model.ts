@@ -65,6 +65,8 @@ export const OutboxEntry = z.object({
   publishedAt: z.string().nullable(),
   /** Set by the watchdog's sweep before it publishes an abandoned entry, so two sweeps do not both. */
   claimedAt: z.string().nullable().optional(),
+  /** Set when the watchdog sent the entry once more because the phase it starts never ended. */
+  resentAt: z.string().optional(),
 });
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
 

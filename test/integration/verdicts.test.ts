@@ -201,6 +201,21 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect(c.verdict).toBe('succeeded');
   });
 
+  it('an analysis that never came: the watchdog sends tests-finished once more before it would block the loop', async () => {
+    await h.createLoop('v-resend', {}, { deadlines: { analysisSeconds: 1 } });
+    await h.publisher.publish('deploy-finished', deployment('v-resend'));
+    await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-resend-c1'));
+    const at = new Date().toISOString();
+    // tests-finished is published and then lost in transit (dead-lettered after crashes, say).
+    const lossy = createRecordResults({ store: h.store, publisher: { publish: async () => 'lost-in-transit' }, clock: { now: () => new Date() }, log: silentLogger });
+    expect((await lossy({ loopId: 'v-resend', cycle: 1, jobId: 'v-resend-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: at, commandFinishedAt: at })).kind).toBe('done');
+    await new Promise((r) => setTimeout(r, 1200));
+    await h.publisher.publish('watchdog-tick', {});
+    const c = await finished('v-resend', 1);
+    expect([c.verdict, c.totals?.tests]).toEqual(['succeeded', 2]);
+    expect(c.outbox['tests-finished-1']?.resentAt).toBeDefined();
+  });
+
   it('cancelled with tdl cancel; the job that reports late changes nothing', async () => {
     await h.createLoop('v-cancel');
     await h.publisher.publish('deploy-finished', deployment('v-cancel'));

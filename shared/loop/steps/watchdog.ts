@@ -16,6 +16,8 @@ interface WatchdogPlan {
   nudged?: boolean;
   /** The verdict ended the loop: its report is stored too. */
   ended?: boolean;
+  /** The phase got a second chance: the message that starts it was sent again. */
+  resent?: string;
 }
 
 /**
@@ -29,12 +31,14 @@ export function createWatchdog(deps: StepDeps) {
     const active = await deps.store.activeCycles();
     const overdue = active.filter((c) => Date.parse(c.deadline!) < now.getTime());
     const closed: string[] = [];
+    const resent: string[] = [];
     for (const ref of overdue) {
       const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
       await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
       if (plan.nudged) await publishAbandoned(deps, ref.loopId, ref.n);
       if (plan.ended) await storeLoopReport(deps, ref.loopId);
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
+      if (plan.resent) resent.push(`${ref.loopId}/${ref.n}: ${plan.resent}`);
     }
     // A step that died between its transaction and its publishes (killed, or Firestore went
     // away before it heard that its commit landed), with no redelivery to finish them, left
@@ -47,8 +51,12 @@ export function createWatchdog(deps: StepDeps) {
       if (abandoned(c.outbox, now).length > 0) swept += await publishAbandoned(deps, c.loopId, c.n);
     }
     if (swept) deps.log.warn(`watchdog: published ${swept} messages left in an outbox`);
-    const detail = `${closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`}${swept ? `; ${swept} stale messages published` : ''}`;
-    if (closed.length) deps.log.warn(`watchdog: ${detail}`);
+    const detail = [
+      closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`,
+      ...(resent.length ? [`resent: ${resent.join('; ')}`] : []),
+      ...(swept ? [`${swept} stale messages published`] : []),
+    ].join('; ');
+    if (closed.length || resent.length) deps.log.warn(`watchdog: ${detail}`);
     return { kind: 'done', detail };
   };
 }
@@ -81,6 +89,21 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
       writes: report.writes,
       result: { pending: report.result.pending, closed: `report written by the watchdog: ${report.result.outcome.detail}`, ended: report.result.ended },
     };
+  }
+  if (cycle.phase === 'analyzing') {
+    // The analysis has all it needs stored. Its tests-finished may be waiting out Pub/Sub's
+    // backoff after the analyze function kept crashing, or dead-lettered: send that fact once
+    // more, with one more phase's time, before blocking the loop over it.
+    const id = `tests-finished-${n}`;
+    const sent = cycle.outbox[id];
+    if (sent && !sent.resentAt) {
+      const at = now.toISOString();
+      const entry: OutboxEntry = { ...sent, publishedAt: null, claimedAt: at, resentAt: at };
+      return {
+        writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds), outbox: { [id]: entry } } }] },
+        result: { pending: [[id, entry]], resent: `the analysis was overdue: tests-finished sent once more, with ${seconds} s more` },
+      };
+    }
   }
   const reasonOf = TIMEOUT_REASON[cycle.phase];
   if (!reasonOf) return { result: { pending: [] } };
