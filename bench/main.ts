@@ -95,7 +95,7 @@ async function main(): Promise<number> {
 
 function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void {
   out.write(`\nTest job, result file to Firestore emulator (runJob: read, store chunks, phase change; its own process)\n`);
-  out.write(`${table(['cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
+  out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
 }
 
 main()

@@ -122,25 +122,27 @@ export async function openResultFiles(
 async function* rereadCases(files: FileRead[], limits: IngestLimits, readAhead: number): AsyncGenerator<TestCase> {
   for (const f of files) {
     if (f.error !== undefined) continue;
+    const changed = (what: string) => new ResultsError(`${f.path}: changed after it was first read: ${what}`, { path: f.path });
     let seen = 0;
-    const same = { ...limits, maxCases: f.tests };
     try {
       yield* pull<TestCase>(
         (push) =>
           readResultFile(
             f.path,
             (c) => {
-              seen++;
+              if (++seen > f.tests) throw changed(`more than the ${f.tests} cases counted then`);
               return push(c);
             },
-            same,
+            limits,
           ),
         readAhead,
       );
     } catch (error) {
-      throw new ResultsError(`${f.path}: changed after it was first read: ${reasonOf(f.path, error)}`, { cause: error, path: f.path });
+      if (error instanceof ResultsError && error.message.startsWith(`${f.path}: changed`)) throw error;
+      const reason = reasonOf(f.path, error);
+      throw new ResultsError(changed(reason.startsWith(`${f.path}: `) ? reason.slice(f.path.length + 2) : reason).message, { cause: error, path: f.path });
     }
-    if (seen !== f.tests) throw new ResultsError(`${f.path}: changed after it was first read: ${f.tests} cases then, ${seen} now`, { path: f.path });
+    if (seen !== f.tests) throw changed(`${f.tests} cases then, ${seen} now`);
   }
 }
 

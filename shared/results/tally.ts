@@ -22,24 +22,8 @@ export class RunTally {
   }
 
   merge(other: RunTally): void {
-    const t = this.counts;
-    const o = other.counts;
-    t.tests += o.tests;
-    t.passed += o.passed;
-    t.failed += o.failed;
-    t.errors += o.errors;
-    t.skipped += o.skipped;
-    t.flaky += o.flaky;
-    t.durationMs += o.durationMs;
-    for (const theirs of other.bySuite.values()) {
-      const s = this.suite(theirs.name);
-      s.tests += theirs.tests;
-      s.passed += theirs.passed;
-      s.failed += theirs.failed;
-      s.errors += theirs.errors;
-      s.skipped += theirs.skipped;
-      s.durationMs += theirs.durationMs;
-    }
+    addFields(this.counts, other.counts, TOTAL_FIELDS);
+    for (const theirs of other.bySuite.values()) addFields(this.suite(theirs.name), theirs, SUITE_FIELDS);
   }
 
   /** The totals, durations rounded to the microsecond. */
@@ -57,6 +41,13 @@ export class RunTally {
     if (!s) this.bySuite.set(name, (s = { name, tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0, durationMs: 0 }));
     return s;
   }
+}
+
+const SUITE_FIELDS = ['tests', 'passed', 'failed', 'errors', 'skipped', 'durationMs'] as const;
+const TOTAL_FIELDS = [...SUITE_FIELDS, 'flaky'] as const;
+
+function addFields<K extends string>(into: Record<K, number>, from: Record<K, number>, fields: readonly K[]): void {
+  for (const f of fields) into[f] += from[f];
 }
 
 function statusKey(status: TestCase['status']): 'passed' | 'failed' | 'errors' | 'skipped' {

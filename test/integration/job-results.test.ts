@@ -12,8 +12,7 @@ import { readResultFiles } from '../../shared/results/ingest.js';
 import { caseId, type TestCase } from '../../shared/results/model.js';
 import { silentLogger } from '../../shared/logger.js';
 import { systemClock, type Publisher } from '../../shared/ports.js';
-import { newLoop, StoredConfig } from '../../shared/loop/model.js';
-import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
+import { loopDoc } from '../support/docs.js';
 
 /**
  * The test job from result files to Firestore on the emulator: what it stores is read back
@@ -67,18 +66,9 @@ function junit(prefix: string, n: number, suites: number, options: { truncateAt?
 }
 
 async function testingCycle(loopId: string, jobId: string): Promise<void> {
-  const now = new Date().toISOString();
-  const config = StoredConfig.parse({
-    branch: 'main',
-    criteria: Criteria.parse({}),
-    guards: Guards.parse({}),
-    deadlines: Deadlines.parse({}),
-    classification: { rules: [] },
-    services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
-  });
-  await store.putLoop({ ...newLoop(loopId, config, now), currentCycle: 1 }, { reset: true });
+  await store.putLoop(loopDoc({ loopId, currentCycle: 1 }), { reset: true });
   await store.transact({ loopId, cycle: 1 }, () => ({
-    writes: { cycles: [{ n: 1, data: { loopId, n: 1, phase: 'testing', testJob: { jobId }, phaseAt: { testing: now } } }] },
+    writes: { cycles: [{ n: 1, data: { loopId, n: 1, phase: 'testing', testJob: { jobId }, phaseAt: { testing: new Date().toISOString() } } }] },
     result: null,
   }));
 }
