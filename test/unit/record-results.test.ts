@@ -101,4 +101,14 @@ describe('recordResults stores the streamed cases, then moves the cycle on in on
     expect((await record(report(60))).kind).toBe('ignored');
     expect(await store.readResults('shop-main', 1)).toHaveLength(60);
   });
+
+  it('a job whose writing fails leaves the cycle testing and drops what it wrote', async () => {
+    const { store, record } = setup();
+    store.beforeCase = (i) => {
+      if (i === 70) throw new Error('deadline exceeded');
+    };
+    await expect(record(report(100))).rejects.toThrow('deadline exceeded');
+    expect(store.sets.size).toBe(0);
+    expect(store.cycles.get(1)).toMatchObject({ phase: 'testing', resultChunks: 0 });
+  });
 });

@@ -47,8 +47,9 @@ export function createRecordResults(deps: StepDeps) {
     try {
       chunks = await deps.store.saveResults(loopId, n, set, sanitized(report.run.cases));
     } catch (error) {
-      // Never named by the cycle, so never read; dropped so it does not linger.
-      await deps.store.dropResults(loopId, n, { set }).catch(() => undefined);
+      // Half written and never read unless the same report was recorded already: dropped so it does not linger.
+      const named = await deps.store.getCycle(loopId, n).then((c) => c?.resultSet === set, () => true);
+      if (!named) await deps.store.dropResults(loopId, n, { set }).catch(() => undefined);
       throw error;
     }
     const now = deps.clock.now();
