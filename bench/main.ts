@@ -94,7 +94,7 @@ async function main(): Promise<number> {
 }
 
 function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void {
-  out.write(`\nTest job, result file to Firestore emulator (runJob: read, store chunks, phase change; its own process)\n`);
+  out.write(`\nTest job, result file to Firestore emulator (tdl job in its own process: read, store chunks, phase change)\n`);
   out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
 }
 
