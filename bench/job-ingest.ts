@@ -24,7 +24,7 @@ export interface JobIngestRow {
 }
 
 /** A heap for a job with 128 MB: V8's defaults let the heap grow far past what is alive. */
-export const SMALL_HEAP = ['--max-old-space-size=64', '--max-semi-space-size=8'];
+export const SMALL_HEAP = ['--max-old-space-size=64', '--max-semi-space-size=2'];
 
 /**
  * The test job's whole path, as the Cloud Run Job runs it: `tdl job` in its own process (its
