@@ -8,29 +8,43 @@ import { measureCost, PRICES } from './cost.js';
 import { measureColdStart } from './cold-start.js';
 import { measureIngest } from './ingest.js';
 import { measureAnalysis } from './analysis.js';
+import { measureJobIngest, type JobIngestRow } from './job-ingest.js';
 import { round, table } from './stats.js';
 
-const USAGE = `Usage: npm run bench -- [--quick] [--json]
+const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest]
 
 Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
 throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
 1,000 and 10,000 tests, ingestion speed and memory beside fast-xml-parser and junit2json on
-10k, 100k and 500k cases, and each function's cold start. --quick uses fewer cycles and sizes
-(for CI). --json prints one JSON object on the last line.`;
+10k, 100k and 500k cases, the test job's whole path from result file to Firestore (peak RSS and
+seconds) at 100k and 500k cases, and each function's cold start. --quick uses fewer cycles and
+sizes (for CI). --only job-ingest measures the test job's path alone. --json prints one JSON
+object on the last line.`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const quick = values.quick;
+  if (values.only !== undefined && values.only !== 'job-ingest') {
+    process.stderr.write(`bench: --only takes job-ingest, got ${values.only}\n${USAGE}\n`);
+    return 2;
+  }
   const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const out = values.json ? process.stderr : process.stdout;
   say(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const emulators = await startEmulators({ log: say });
   Object.assign(process.env, emulators.env);
   try {
+    const jobSizes = quick ? [100_000] : [100_000, 500_000];
+    if (values.only === 'job-ingest') {
+      const job = await measureJobIngest(jobSizes, emulators.env, say);
+      writeJobIngest(out, job);
+      if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      return 0;
+    }
     say(`overhead: ${quick ? 10 : 25} one-cycle loops, one after another`);
     const overhead = await measureOverhead(emulators, quick ? 10 : 25);
     const concurrency = [];
@@ -41,6 +55,7 @@ async function main(): Promise<number> {
     say('cost: one cycle at each size, Firestore client instrumented');
     const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
     const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
+    const job = await measureJobIngest(jobSizes, emulators.env, say);
     say('analysis: one cycle of 10,000 failing tests');
     const analysis = measureAnalysis(10_000, quick ? 3 : 7);
     say('cold start: loading each function module in a fresh process');
@@ -66,15 +81,21 @@ async function main(): Promise<number> {
       const peer = Math.max(...at.filter((r) => r.parser === 'fast-xml-parser' || r.parser === 'junit2json').map((r) => r.mbPerS));
       out.write(`${n} MB: tdl ${round(ours.mbPerS / peer, 2)}x the best peer\n`);
     }
+    writeJobIngest(out, job);
     out.write(`\nAnalysis of a cycle with ${analysis.failingTests} failing tests: ${analysis.medianMs} ms (median), ${analysis.clusters} clusters shown, ${Math.round(analysis.analysisBytes / 1024)} KB stored\n`);
     out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ overhead, ingest, concurrency, cost, analysis, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      process.stdout.write(`${JSON.stringify({ overhead, ingest, job, concurrency, cost, analysis, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
     }
     return 0;
   } finally {
     await emulators.stop();
   }
+}
+
+function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void {
+  out.write(`\nTest job, result file to Firestore emulator (tdl job in its own process: read, store chunks, phase change)\n`);
+  out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
 }
 
 main()

@@ -61,8 +61,15 @@ export interface LoopStore {
   listLoops(): Promise<LoopDoc[]>;
   getCycle(loopId: string, n: number): Promise<CycleDoc | null>;
   listCycles(loopId: string): Promise<CycleDoc[]>;
-  /** Stores a cycle's cases in chunk documents with batched writes; returns the chunk count. */
-  saveResults(loopId: string, n: number, cases: TestCase[]): Promise<number>;
+  /**
+   * Stores cases as result set `set` of a cycle, in chunk documents with batched writes, as
+   * they are iterated (memory stays flat whatever their number); returns the chunk count.
+   * Nothing reads the set until a transaction names it as the cycle's `resultSet`.
+   */
+  saveResults(loopId: string, n: number, set: string, cases: Iterable<TestCase> | AsyncIterable<TestCase>): Promise<number>;
+  /** Deletes the chunks of one result set of a cycle, or of every set but the one to keep. */
+  dropResults(loopId: string, n: number, which: { set: string } | { except: string }): Promise<void>;
+  /** The cases of the result set the cycle names, in the order they were stored. */
   readResults(loopId: string, n: number): Promise<TestCase[]>;
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;

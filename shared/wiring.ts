@@ -5,7 +5,6 @@ import { PubSubPublisher } from './adapters/pubsub-publisher.js';
 import { HttpHealthProbe } from './adapters/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/local/http-job-launcher.js';
-import { CloudRunJobLauncher } from './adapters/cloud/cloud-run-job-launcher.js';
 import { createJsonLogger } from './logger.js';
 import { systemClock, type TestJobLauncher } from './ports.js';
 import { ConfigError, TransientError } from './errors.js';
@@ -48,11 +47,11 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
   const log = createJsonLogger(component);
   const base = { store, publisher, clock: systemClock, log };
-  let launcher: TestJobLauncher | undefined;
+  let launcher: Promise<TestJobLauncher> | undefined;
   const lazyLauncher: TestJobLauncher = {
-    launch: (request) => {
+    launch: async (request) => {
       launcher ??= createLauncher(env);
-      return launcher.launch(request);
+      return (await launcher).launch(request);
     },
   };
   return {
@@ -78,9 +77,14 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   };
 }
 
-function createLauncher(env: RuntimeEnv): TestJobLauncher {
+/**
+ * The Cloud Run client is loaded only by what launches a job: the test job itself, held to
+ * 128 MB, never does, and loading it costs about 20 MB.
+ */
+async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
   if (env.TDL_LOCAL_JOBS_URL) return new HttpJobLauncher(env.TDL_LOCAL_JOBS_URL);
   if (env.TDL_TEST_JOB) {
+    const { CloudRunJobLauncher } = await import('./adapters/cloud/cloud-run-job-launcher.js');
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');

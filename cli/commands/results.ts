@@ -1,7 +1,7 @@
 import { EXIT, UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { out, table } from '../format.js';
-import { readResultFiles } from '../../shared/results/ingest.js';
+import { summarizeResultFiles } from '../../shared/results/ingest.js';
 
 const usage = `Usage: tdl results FILE... [--json]
 
@@ -21,7 +21,8 @@ export const resultsCommand: Command = {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } }, true);
     if (positionals.length === 0) throw new UsageError('give at least one result file');
     const say = values.json ? (l: string) => process.stderr.write(`${l}\n`) : out;
-    const run = await readResultFiles(positionals, undefined, (n) => say(`… ${n} cases read`));
+    // Counts only: no case is held, so memory stays flat whatever the files' size.
+    const run = await summarizeResultFiles(positionals, undefined, (n) => say(`… ${n} cases read`));
     const t = run.totals;
     if (!values.json) {
       out(table(['FILE', 'FORMAT', 'TESTS', 'PROBLEM'], run.files.map((f) => [f.path, f.format ?? '-', f.tests, f.error ?? ''])));

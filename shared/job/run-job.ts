@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { findResultFiles, readResultFiles } from '../results/ingest.js';
-import type { TestRun } from '../results/model.js';
+import { findResultFiles, openResultFiles } from '../results/ingest.js';
+import type { RunSummary, TestCase } from '../results/model.js';
 import { createRedactor } from '../security/redact.js';
 import { runCommand } from '../local/commands.js';
 import type { JobReport } from '../loop/steps/record-results.js';
@@ -31,10 +31,11 @@ export const JOB_EXIT = { passed: 0, testsFailed: 1, usage: 2, crashed: 3, notRe
 const OUTCOME_LINE = /^\s*(✔|✓|✖|✗|×|ok \d|not ok \d|PASS(ED)?\b|FAIL(ED)?\b|.+ (PASSED|FAILED|ERROR)( |$))/;
 
 /**
- * The test job: runs the suite, streams its output with a running count, reads the result
- * files and hands them to `record`. Used by the Cloud Run Job and the local runtime alike.
+ * The test job: runs the suite, streams its output with a running count, counts the result
+ * files and hands them to `record`, which reads their cases as it stores them (memory stays
+ * flat whatever their size). Used by the Cloud Run Job and the local runtime alike.
  */
-export async function runJob(options: JobOptions): Promise<{ exitCode: number; run: TestRun; crashed: boolean }> {
+export async function runJob(options: JobOptions): Promise<{ exitCode: number; run: RunSummary; crashed: boolean }> {
   const { say } = options;
   say(`job ${options.jobId}: running ${options.command.join(' ')} in ${options.cwd}`);
   let outcomes = 0;
@@ -66,7 +67,7 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
   const stale: string[] = [];
   for (const f of found) ((await stat(f)).mtimeMs >= since ? fresh : stale).push(f);
   const files = fresh;
-  const run = await readResultFiles(files);
+  const run = await openResultFiles(files);
   for (const f of stale) run.rejected.push({ path: f, reason: 'older than this run: left by an earlier run, not read' });
   if (files.length === 0) {
     run.rejected.push({ path: options.resultGlobs.join(', '), reason: 'the suite wrote no result file matching these globs' });
@@ -75,11 +76,18 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
   // The job's own secrets (its environment's values) are known only here; the record step
   // removes the shapes of secrets in any case.
   const clean = createRedactor(options.secretsFrom ?? process.env);
-  for (const c of run.cases) {
-    if (c.message) c.message = clean(c.message);
-    if (c.details) c.details = clean(c.details);
-    if (c.output) c.output = clean(c.output);
-  }
+  const read = run.cases;
+  // Re-iterable like what it wraps: a retried `record` reads every case again.
+  run.cases = {
+    async *[Symbol.asyncIterator](): AsyncGenerator<TestCase> {
+      for await (const c of read) {
+        if (c.message) c.message = clean(c.message);
+        if (c.details) c.details = clean(c.details);
+        if (c.output) c.output = clean(c.output);
+        yield c;
+      }
+    },
+  };
   const crashed = result.exitCode === null || result.timedOut || run.totals.tests === 0;
   const t = run.totals;
   say(`job ${options.jobId}: ${t.tests} tests read from ${files.length} file(s): ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`);
@@ -95,7 +103,8 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
     commandFinishedAt: result.finishedAt,
   });
   say(`job ${options.jobId}: ${outcome.detail}`);
-  if (outcome.kind !== 'done') return { exitCode: JOB_EXIT.notRecorded, run, crashed };
-  if (crashed) return { exitCode: JOB_EXIT.crashed, run, crashed };
-  return { exitCode: t.failed + t.errors > 0 ? JOB_EXIT.testsFailed : JOB_EXIT.passed, run, crashed };
+  const summary: RunSummary = { totals: run.totals, suites: run.suites, files: run.files, rejected: run.rejected };
+  if (outcome.kind !== 'done') return { exitCode: JOB_EXIT.notRecorded, run: summary, crashed };
+  if (crashed) return { exitCode: JOB_EXIT.crashed, run: summary, crashed };
+  return { exitCode: t.failed + t.errors > 0 ? JOB_EXIT.testsFailed : JOB_EXIT.passed, run: summary, crashed };
 }

@@ -111,6 +111,12 @@ export const CycleDoc = z.object({
   suites: z.array(SuiteSummary).default([]),
   rejected: z.array(RejectedFile).default([]),
   resultChunks: z.number().int().nonnegative().default(0),
+  /**
+   * The result set the cycle's chunks belong to (results/{set}-00000, ...): each run of the
+   * job writes its own, and only the one named here is read, so a job still writing for a
+   * cycle that moved on changes nothing anyone reads. Absent on cycles stored before sets.
+   */
+  resultSet: z.string().optional(),
   passRate: z.number().nullable().optional(),
   /** The analysis, compact: clusters, diff, reality findings, criteria. */
   analysis: z.record(z.string(), z.unknown()).optional(),

@@ -1,9 +1,11 @@
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileRead, RejectedFile, RunTotals, SuiteSummary, TestCase, TestRun } from './model.js';
+import type { FileRead, RejectedFile, RunSummary, StreamedRun, TestCase, TestRun } from './model.js';
 import { ResultsError } from '../errors.js';
 import { streamJUnit, type StreamLimits } from './junit-stream.js';
 import { readPytestJson } from './pytest-json.js';
+import { pull } from './pull.js';
+import { RunTally } from './tally.js';
 
 /**
  * Reads result files into the normalized model: JUnit XML in its dialects (streamed) and
@@ -39,10 +41,10 @@ export async function sniffFormat(file: string): Promise<ResultFormat | { error:
   }
 }
 
-/** Streams the cases of one file to `onCase`; resolves with the format and the count. */
+/** Streams the cases of one file to `onCase` (a promise it returns holds the reading back); resolves with the format and the count. */
 export async function readResultFile(
   file: string,
-  onCase: (c: TestCase) => void,
+  onCase: (c: TestCase) => void | Promise<void>,
   limits: IngestLimits = DEFAULT_LIMITS,
   onProgress?: (cases: number) => void,
 ): Promise<{ format: ResultFormat; tests: number }> {
@@ -56,50 +58,101 @@ export async function readResultFile(
 /** Reads every file, keeping the cases; a rejected file is listed with its reason. */
 export async function readResultFiles(paths: string[], limits: IngestLimits = DEFAULT_LIMITS, onProgress?: (cases: number) => void): Promise<TestRun> {
   const cases: TestCase[] = [];
+  const summary = await summarizeResultFiles(paths, limits, onProgress, cases);
+  return { ...summary, cases };
+}
+
+/**
+ * Reads every file to count it, holding no case (or keeping them in `kept`). A file counts
+ * only once it was read to its end: of a file that could not be read nothing is counted or
+ * kept, and it is listed in `rejected` with its reason.
+ */
+export async function summarizeResultFiles(
+  paths: string[],
+  limits: IngestLimits = DEFAULT_LIMITS,
+  onProgress?: (cases: number) => void,
+  kept?: TestCase[],
+): Promise<RunSummary> {
+  const tally = new RunTally();
   const files: FileRead[] = [];
   const rejected: RejectedFile[] = [];
   for (const file of paths) {
-    const start = cases.length;
+    const start = kept?.length ?? 0;
+    const fileTally = new RunTally();
     try {
-      const room = { ...limits, maxCases: limits.maxCases - start };
-      const { format, tests } = await readResultFile(file, (c) => cases.push(c), room, onProgress);
+      const room = { ...limits, maxCases: limits.maxCases - tally.totals().tests };
+      const { format, tests } = await readResultFile(
+        file,
+        (c) => {
+          fileTally.add(c);
+          kept?.push(c);
+        },
+        room,
+        onProgress,
+      );
+      tally.merge(fileTally);
       files.push({ path: file, tests, format });
     } catch (error) {
-      // Nothing of a file that could not be read counts: its cases are dropped with it.
-      cases.length = start;
-      const reason = error instanceof ResultsError ? error.message : `${file}: ${(error as Error).message}`;
+      if (kept) kept.length = start;
+      const reason = reasonOf(file, error);
       files.push({ path: file, tests: 0, error: reason });
       rejected.push({ path: file, reason });
     }
   }
-  return { cases, totals: totalsOf(cases), suites: suitesOf(cases), files, rejected };
+  return { totals: tally.totals(), suites: tally.suites(), files, rejected };
 }
 
-export function totalsOf(cases: TestCase[]): RunTotals {
-  const t: RunTotals = { tests: cases.length, passed: 0, failed: 0, errors: 0, skipped: 0, flaky: 0, durationMs: 0 };
-  for (const c of cases) {
-    if (c.status === 'passed') t.passed++;
-    else if (c.status === 'failed') t.failed++;
-    else if (c.status === 'error') t.errors++;
-    else t.skipped++;
-    if (c.flaky) t.flaky++;
-    t.durationMs += c.durationMs ?? 0;
-  }
-  t.durationMs = Math.round(t.durationMs * 1000) / 1000;
-  return t;
+/**
+ * The run in constant memory: every file is read once to check and count it, holding no
+ * case; its `cases` read the files that passed again, as they are iterated, at most
+ * `readAhead` cases ahead of the consumer. Reading twice costs about a second per 100 MB and
+ * keeps a bad file's cases from ever reaching the consumer, which may already have stored
+ * what came before them. A file that changed between the two readings fails the iteration.
+ */
+export async function openResultFiles(
+  paths: string[],
+  limits: IngestLimits = DEFAULT_LIMITS,
+  onProgress?: (cases: number) => void,
+  readAhead = 1000,
+): Promise<StreamedRun> {
+  const summary = await summarizeResultFiles(paths, limits, onProgress);
+  // Re-iterable: each reading opens the files again, so a `record` retried after a transient
+  // fault stores every case, not what an exhausted iterator has left.
+  return { ...summary, cases: { [Symbol.asyncIterator]: () => rereadCases(summary.files, limits, readAhead) } };
 }
 
-export function suitesOf(cases: TestCase[]): SuiteSummary[] {
-  const by = new Map<string, SuiteSummary>();
-  for (const c of cases) {
-    let s = by.get(c.suite);
-    if (!s) by.set(c.suite, (s = { name: c.suite, tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0, durationMs: 0 }));
-    s.tests++;
-    s[c.status === 'error' ? 'errors' : c.status]++;
-    s.durationMs += c.durationMs ?? 0;
+async function* rereadCases(files: FileRead[], limits: IngestLimits, readAhead: number): AsyncGenerator<TestCase> {
+  for (const f of files) {
+    if (f.error !== undefined) continue;
+    const changed = (what: string) => new ResultsError(`${f.path}: changed after it was first read: ${what}`, { path: f.path });
+    let seen = 0;
+    try {
+      yield* pull<TestCase>(
+        (push) =>
+          readResultFile(
+            f.path,
+            (c) => {
+              if (++seen > f.tests) throw changed(`more than the ${f.tests} cases counted then`);
+              return push(c);
+            },
+            limits,
+          ),
+        readAhead,
+      );
+    } catch (error) {
+      if (error instanceof ResultsError && error.message.startsWith(`${f.path}: changed`)) throw error;
+      const reason = reasonOf(f.path, error);
+      throw new ResultsError(changed(reason.startsWith(`${f.path}: `) ? reason.slice(f.path.length + 2) : reason).message, { cause: error, path: f.path });
+    }
+    if (seen !== f.tests) throw changed(`${f.tests} cases then, ${seen} now`);
   }
-  return [...by.values()];
 }
+
+function reasonOf(file: string, error: unknown): string {
+  return error instanceof ResultsError ? error.message : `${file}: ${(error as Error).message}`;
+}
+
+export { totalsOf, suitesOf } from './tally.js';
 
 /** Files under `root` matching any glob (`*`, `**`, `?`), relative to root, sorted. */
 export async function findResultFiles(root: string, globs: string[]): Promise<string[]> {

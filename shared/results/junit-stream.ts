@@ -77,7 +77,8 @@ class TextBuffer {
 export async function streamJUnit(
   file: string,
   limits: StreamLimits,
-  onCase: (c: TestCase) => void,
+  /** Told each case as it closes; a promise it returns holds the reading back until it settles. */
+  onCase: (c: TestCase) => void | Promise<void>,
   onProgress?: (cases: number) => void,
   /** Bytes per read; tests use tiny ones to put tokens across chunk boundaries. */
   chunkBytes = CHUNK,
@@ -257,10 +258,13 @@ export async function streamJUnit(
     if (output !== undefined && output.trim() !== '') out.output = output.trim();
     if (c.properties) out.properties = c.properties;
     if (metrics && Object.keys(metrics).length) out.metrics = metrics;
-    onCase(out);
+    const wait = onCase(out);
+    if (wait) waits.push(wait);
     if (onProgress && cases % 10_000 === 0) onProgress(cases);
   };
 
+  // Awaited after each read, so a slow consumer holds back the reading, not memory.
+  const waits: Array<Promise<void>> = [];
   const stream = createReadStream(file, { highWaterMark: chunkBytes });
   let sawAnything = false;
   let finished = false;
@@ -384,6 +388,7 @@ export async function streamJUnit(
         break;
       }
     }
+    if (waits.length > 0) await Promise.all(waits.splice(0));
     if (finished) break;
   }
   stream.destroy();

@@ -73,13 +73,25 @@ export const FileRead = z.object({
 });
 export type FileRead = z.infer<typeof FileRead>;
 
-/** What a test run produced: every case, with totals, suites and the files read or rejected. */
-export interface TestRun {
-  cases: TestCase[];
+/** What a run's result files hold, counted: totals, suites and the files read or rejected. */
+export interface RunSummary {
   totals: RunTotals;
   suites: SuiteSummary[];
   files: FileRead[];
   rejected: RejectedFile[];
+}
+
+/** What a test run produced: every case, with totals, suites and the files read or rejected. */
+export interface TestRun extends RunSummary {
+  cases: TestCase[];
+}
+
+/**
+ * A test run whose cases are read as they are iterated, once, so no more of them than the
+ * consumer holds is ever in memory; a `TestRun` is one too.
+ */
+export interface StreamedRun extends RunSummary {
+  cases: Iterable<TestCase> | AsyncIterable<TestCase>;
 }
 
 /** The id that lets a case be followed across cycles. */

@@ -33,7 +33,7 @@ const Report = z.object({
 });
 
 /** Reads a pytest-json-report file (JSON is parsed whole, so it is bounded by the file size limit). */
-export async function readPytestJson(file: string, limits: StreamLimits, onCase: (c: TestCase) => void): Promise<number> {
+export async function readPytestJson(file: string, limits: StreamLimits, onCase: (c: TestCase) => void | Promise<void>): Promise<number> {
   const info = await stat(file);
   const max = Math.min(limits.maxFileBytes, 256 * 1024 * 1024);
   if (info.size > max) throw new ResultsError(`${file}: ${info.size} bytes, over the ${max}-byte limit for a JSON report`);
@@ -69,7 +69,7 @@ export async function readPytestJson(file: string, limits: StreamLimits, onCase:
     for (const p of t.user_properties ?? []) {
       if (p && typeof p === 'object') for (const [k, v] of Object.entries(p)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
     }
-    onCase({
+    const wait = onCase({
       id: caseId({ suite: filePath, className, name, file: filePath }),
       suite: filePath,
       ...(className ? { className } : {}),
@@ -84,6 +84,7 @@ export async function readPytestJson(file: string, limits: StreamLimits, onCase:
       ...(output ? { output: output.slice(0, limits.maxOutputChars) } : {}),
       ...(Object.keys(metrics).length ? { metrics } : {}),
     });
+    if (wait) await wait;
   }
   return parsed.data.tests.length;
 }
