@@ -9,6 +9,16 @@ resource "google_service_account" "fn" {
   display_name = "test-deploy-loop: ${each.value} function"
 }
 
+locals {
+  # The analyze function holds a cycle's cases and its previous cycle's: 655 MB at 500,000
+  # tests each (node dist/bench/analysis-memory.js 500000), 194 MB at 100,000. The others hold
+  # one message and one cycle document.
+  function_resources = {
+    analyze = { memory = "2Gi", cpu = "1" }
+  }
+  default_function_resources = { memory = "512Mi", cpu = "0.333" }
+}
+
 resource "google_cloudfunctions2_function" "fn" {
   for_each = toset(var.topology.functions)
   name     = "tdl-${each.value}"
@@ -27,7 +37,8 @@ resource "google_cloudfunctions2_function" "fn" {
 
   service_config {
     max_instance_count    = 10
-    available_memory      = "512Mi"
+    available_memory      = lookup(local.function_resources, each.value, local.default_function_resources).memory
+    available_cpu         = lookup(local.function_resources, each.value, local.default_function_resources).cpu
     timeout_seconds       = 120
     # Pub/Sub push from this project counts as internal traffic; nothing from the internet
     # reaches the functions, whatever token it carries.

@@ -48,6 +48,15 @@ describe('infra/ agrees with the code, checked offline', () => {
     expect(resource.google_cloud_run_v2_service_iam_member!.invoker![0]).toMatchObject({ role: 'roles/run.invoker', member: 'serviceAccount:${google_service_account.pusher.email}' });
   });
 
+  it('gives the analyze function the memory two cycles of a large suite need, the others the default', async () => {
+    const { resource, locals } = await hcl();
+    const service = (resource.google_cloudfunctions2_function!.fn![0]!.service_config as Array<Record<string, unknown>>)[0]!;
+    expect(service.available_memory).toBe('${lookup(local.function_resources, each.value, local.default_function_resources).memory}');
+    expect(Object.keys(locals.function_resources as object)).toEqual([FUNCTIONS.analyze]);
+    expect(locals.function_resources).toEqual({ analyze: { memory: '2Gi', cpu: '1' } });
+    expect(locals.default_function_resources).toEqual({ memory: '512Mi', cpu: '0.333' });
+  });
+
   it('has a TTL policy on the field the store writes when a dedup record completes', async () => {
     const { resource } = await hcl();
     const ttl = resource.google_firestore_field!.dedup_ttl![0]!;
