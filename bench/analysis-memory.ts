@@ -1,6 +1,5 @@
 import { ruleBasedAnalyzer } from '../shared/analysis/rule-based-analyzer.js';
-import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
-import { CycleDoc, LoopDoc } from '../shared/loop/model.js';
+import { benchCycles } from './analysis.js';
 import type { TestCase } from '../shared/results/model.js';
 
 /**
@@ -19,19 +18,10 @@ const caseOf = (i: number): TestCase => ({
   durationMs: 12 + (i % 7),
   ...(i % 100 === 0 ? { message: `expected 201 but got 503 (item ${i})`, details: `Traceback\n  File "tests/test_${i % 500}.py", line ${i % 300}` } : {}),
 });
-const now = new Date().toISOString();
-const loop = LoopDoc.parse({
-  loopId: 'bench',
-  status: 'running',
-  currentCycle: 2,
-  runStartedAt: now,
-  config: { branch: 'main', criteria: Criteria.parse({}), guards: Guards.parse({}), deadlines: Deadlines.parse({}), classification: { rules: [] }, services: [] },
-  createdAt: now,
-  updatedAt: now,
-});
+const { loop, cycle, previousCycle } = benchCycles();
 const cases = Array.from({ length: n }, (_, i) => caseOf(i));
-const previous = { cycle: CycleDoc.parse({ loopId: 'bench', n: 1, phase: 'done', commit: 'c1' }), cases: Array.from({ length: n }, (_, i) => caseOf(i)) };
+const previous = { cycle: previousCycle, cases: Array.from({ length: n }, (_, i) => caseOf(i)) };
 const started = performance.now();
-ruleBasedAnalyzer({ loop, cycle: CycleDoc.parse({ loopId: 'bench', n: 2, phase: 'analyzing', commit: 'c2' }), cases, previous });
+ruleBasedAnalyzer({ loop, cycle, cases, previous });
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ cases: n, seconds: Math.round(seconds * 100) / 100, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

@@ -13,6 +13,25 @@ const MESSAGES = [
   'Error: boom',
 ];
 
+/** A running loop in its second cycle (analyzing, commit c2) and its first (done, commit c1), default config. */
+export function benchCycles(): { loop: LoopDoc; cycle: CycleDoc; previousCycle: CycleDoc } {
+  const now = new Date().toISOString();
+  const loop = LoopDoc.parse({
+    loopId: 'bench',
+    status: 'running',
+    currentCycle: 2,
+    runStartedAt: now,
+    config: { branch: 'main', criteria: Criteria.parse({}), guards: Guards.parse({}), deadlines: Deadlines.parse({}), classification: { rules: [] }, services: [] },
+    createdAt: now,
+    updatedAt: now,
+  });
+  return {
+    loop,
+    cycle: CycleDoc.parse({ loopId: 'bench', n: 2, phase: 'analyzing', commit: 'c2' }),
+    previousCycle: CycleDoc.parse({ loopId: 'bench', n: 1, phase: 'done', commit: 'c1' }),
+  };
+}
+
 /** Time to analyze one cycle of `n` failing tests (classify, cluster, five whys, diff, reality, criteria), median of `repeats`. */
 export function measureAnalysis(n: number, repeats: number): { failingTests: number; medianMs: number; clusters: number; analysisBytes: number } {
   const cases: TestCase[] = Array.from({ length: n }, (_, i) => ({
@@ -24,18 +43,8 @@ export function measureAnalysis(n: number, repeats: number): { failingTests: num
     message: `${MESSAGES[i % MESSAGES.length]} (item ${i})`,
     details: `Traceback (most recent call last):\n  File "tests/test_${i % 50}.py", line ${i % 300}, in test_${i}\n    assert r.status_code == 201`,
   }));
-  const now = new Date().toISOString();
-  const loop = LoopDoc.parse({
-    loopId: 'bench',
-    status: 'running',
-    currentCycle: 2,
-    runStartedAt: now,
-    config: { branch: 'main', criteria: Criteria.parse({}), guards: Guards.parse({}), deadlines: Deadlines.parse({}), classification: { rules: [] }, services: [] },
-    createdAt: now,
-    updatedAt: now,
-  });
-  const cycle = CycleDoc.parse({ loopId: 'bench', n: 2, phase: 'analyzing', commit: 'c2' });
-  const previous = { cycle: CycleDoc.parse({ loopId: 'bench', n: 1, phase: 'done', commit: 'c1' }), cases };
+  const { loop, cycle, previousCycle } = benchCycles();
+  const previous = { cycle: previousCycle, cases };
   const times: number[] = [];
   let last: ReturnType<typeof ruleBasedAnalyzer> | undefined;
   for (let i = 0; i < repeats; i++) {

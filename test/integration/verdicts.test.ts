@@ -49,6 +49,15 @@ async function finished(loopId: string, n: number): Promise<CycleDoc> {
   });
 }
 
+/** A test job that commits its record, then is killed before it publishes (a minute ago, so its messages count as abandoned at once). */
+const dyingJob = () =>
+  createRecordResults({
+    store: h.store,
+    publisher: { publish: async () => Promise.reject(new Error('the job was killed')) },
+    clock: { now: () => new Date(Date.now() - 60_000) },
+    log: silentLogger,
+  });
+
 /** Deploys, lets the "job" report `result`, and waits for the verdict. */
 async function cycleWith(loopId: string, n: number, result: TestRun, message = deployment(loopId)): Promise<CycleDoc> {
   await h.publisher.publish('deploy-finished', message);
@@ -164,12 +173,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
     const report = { loopId: 'v-lost-answer', cycle: 1, jobId: 'v-lost-answer-c1', run: red(), exitCode: 1, crashed: false, commandStartedAt: at, commandFinishedAt: at };
     // The first attempt commits, then its process dies before it publishes (a minute ago, so
     // its messages count as abandoned at once).
-    const dying = createRecordResults({
-      store: h.store,
-      publisher: { publish: async () => Promise.reject(new Error('the job was killed')) },
-      clock: { now: () => new Date(Date.now() - 60_000) },
-      log: silentLogger,
-    });
+    const dying = dyingJob();
     await expect(dying(report)).rejects.toThrow('the job was killed');
     expect((await h.store.getCycle('v-lost-answer', 1))?.phase).toBe('analyzing');
     // The job's retry finds its own results recorded and changes nothing.
@@ -188,12 +192,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
     await h.publisher.publish('deploy-finished', deployment('v-stranded'));
     await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-stranded-c1'));
     const at = new Date().toISOString();
-    const dying = createRecordResults({
-      store: h.store,
-      publisher: { publish: async () => Promise.reject(new Error('the job was killed')) },
-      clock: { now: () => new Date(Date.now() - 60_000) },
-      log: silentLogger,
-    });
+    const dying = dyingJob();
     await expect(dying({ loopId: 'v-stranded', cycle: 1, jobId: 'v-stranded-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: at, commandFinishedAt: at })).rejects.toThrow('the job was killed');
     // Nobody retries: only the watchdog's tick can move the cycle on, long before its analysis deadline.
     await h.publisher.publish('watchdog-tick', {});
