@@ -1,6 +1,6 @@
 import { ruleBasedAnalyzer } from '../shared/analysis/rule-based-analyzer.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
-import { CycleDoc, LoopDoc } from '../shared/loop/model.js';
+import { CycleDoc, LoopDoc } from '../shared/domain/model.js';
 import type { TestCase } from '../shared/results/model.js';
 import { median, round } from './stats.js';
 

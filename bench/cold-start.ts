@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { packageRoot } from '../shared/local/function-hosts.js';
-import { FUNCTIONS } from '../shared/topology.js';
+import { FUNCTIONS } from '../shared/chain/topology.js';
 import { median, round } from './stats.js';
 
 /**

@@ -8,7 +8,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
 import { ensureTopology } from '../shared/local/topology-setup.js';
 import { packageRoot } from '../shared/local/function-hosts.js';
-import { newLoop, StoredConfig } from '../shared/loop/model.js';
+import { newLoop, StoredConfig } from '../shared/domain/model.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
 import { generatePytestJUnit } from './ingest.js';
 import { round } from './stats.js';

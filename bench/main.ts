@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { startEmulators } from '../shared/local/emulators.js';
-import { killAllGroups } from '../shared/local/processes.js';
+import { killAllGroups } from '../shared/process/process-group.js';
 import { measureOverhead } from './overhead.js';
 import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';

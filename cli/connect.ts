@@ -1,10 +1,10 @@
 import { PubSub } from '@google-cloud/pubsub';
-import { ConfigError } from '../shared/errors.js';
+import { ConfigError } from '../shared/kernel/errors.js';
 import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../shared/adapters/pubsub-publisher.js';
+import { PubSubPublisher } from '../shared/adapters/pubsub/pubsub-publisher.js';
 import { DEFAULT_EMULATOR_HOSTS } from '../shared/local/emulators.js';
 import { LOCAL_PROJECT } from '../shared/local/runtime.js';
-import { httpOk } from '../shared/local/processes.js';
+import { httpOk } from '../shared/process/process-group.js';
 
 export interface Connection {
   projectId: string;

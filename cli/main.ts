@@ -1,5 +1,5 @@
 import { EXIT, UsageError, type Command } from './command.js';
-import { ConfigError } from '../shared/errors.js';
+import { ConfigError } from '../shared/kernel/errors.js';
 import { localCommand } from './commands/local.js';
 import { jobCommand } from './commands/job.js';
 import { emulatorsCommand } from './commands/emulators.js';

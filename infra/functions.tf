@@ -79,7 +79,7 @@ resource "google_pubsub_topic_iam_member" "fn_publisher" {
 
 # run-tests starts the test job with overrides, after looking for an execution it already
 # started (a redelivery), and nothing else in Cloud Run: exactly CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS
-# of shared/adapters/cloud/cloud-run-job-launcher.ts (a test checks the two agree).
+# of shared/adapters/cloud-run/cloud-run-job-launcher.ts (a test checks the two agree).
 resource "google_project_iam_custom_role" "job_runner" {
   role_id     = "tdlJobRunner"
   title       = "test-deploy-loop: run the test job"

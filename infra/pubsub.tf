@@ -1,4 +1,4 @@
-# Topics and subscriptions come from var.topology, generated from shared/topology.ts.
+# Topics and subscriptions come from var.topology, generated from shared/chain/topology.ts.
 
 resource "google_pubsub_topic" "topic" {
   for_each   = toset(var.topology.topics)

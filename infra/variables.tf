@@ -70,7 +70,7 @@ variable "create_firestore_database" {
 }
 
 variable "topology" {
-  description = "Generated from shared/topology.ts into topology.auto.tfvars.json (npm run infra:topology); do not edit by hand."
+  description = "Generated from shared/chain/topology.ts into topology.auto.tfvars.json (npm run infra:topology); do not edit by hand."
   type = object({
     topics            = list(string)
     dead_letter_topic = string

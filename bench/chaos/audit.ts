@@ -1,6 +1,6 @@
 import type { World } from './world.js';
 import type { Team } from './team.js';
-import { isActive, isLoopEnded } from '../../shared/loop/model.js';
+import { isActive, isLoopEnded } from '../../shared/domain/model.js';
 
 export interface Audit {
   completed: number;

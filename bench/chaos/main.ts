@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startEmulators } from '../../shared/local/emulators.js';
-import { killAllGroups } from '../../shared/local/processes.js';
+import { killAllGroups } from '../../shared/process/process-group.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
 const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json]

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { World } from './world.js';
 import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
 import type { TestCase, TestRun } from '../../shared/results/model.js';
-import type { DeployFinished } from '../../shared/messages.js';
-import { retryTransient } from '../../shared/retry.js';
-import { isTransientFault } from '../../shared/wiring.js';
+import type { DeployFinished } from '../../shared/chain/messages.js';
+import { retryTransient } from '../../shared/kernel/retry.js';
+import { isTransientFault } from '../../shared/composition.js';
 
 /** What the k-th deployment of a loop brings: its readiness and what its suite reports. */
 export type Outcome = 'red' | 'green' | 'not-ready' | 'silent';

@@ -6,14 +6,14 @@ import type { Emulators } from '../../shared/local/emulators.js';
 import { startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
 import { detachPushSubscriptions, ensureTopology } from '../../shared/local/topology-setup.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
-import { createRecordResults } from '../../shared/loop/steps/record-results.js';
-import { silentLogger } from '../../shared/logger.js';
-import { systemClock, type TestJobRequest } from '../../shared/ports.js';
+import { PubSubPublisher } from '../../shared/adapters/pubsub/pubsub-publisher.js';
+import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
+import { silentLogger } from '../../shared/adapters/json-logger.js';
+import { systemClock, type TestJobRequest } from '../../shared/ports/services.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
-import { pushSubscriptions, TOPICS } from '../../shared/topology.js';
-import { LoopEvent, DeployRequested } from '../../shared/messages.js';
-import { newLoop } from '../../shared/loop/model.js';
+import { pushSubscriptions, TOPICS } from '../../shared/chain/topology.js';
+import { LoopEvent, DeployRequested } from '../../shared/chain/messages.js';
+import { newLoop } from '../../shared/domain/model.js';
 
 /**
  * One scenario's world: its own project on the shared emulators, the real functions on

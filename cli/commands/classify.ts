@@ -7,7 +7,7 @@ import { parse } from '../args.js';
 import { classifyFailure, ruleSet } from '../../shared/analysis/classify.js';
 import type { Rule } from '../../shared/analysis/rules.js';
 import { ClassificationRule, describeIssues } from '../../shared/config/loop-config.js';
-import { ConfigError } from '../../shared/errors.js';
+import { ConfigError } from '../../shared/kernel/errors.js';
 
 const usage = `Usage: tdl classify [--rules FILE] [--help] < failures.jsonl
 

@@ -4,9 +4,9 @@ import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out, percent, table } from '../format.js';
 import { Criteria, describeIssues } from '../../shared/config/loop-config.js';
-import { ConfigError } from '../../shared/errors.js';
-import { reevaluate } from '../../shared/loop/evaluate.js';
-import { defaultAnalyzer } from '../../shared/loop/analyzer.js';
+import { ConfigError } from '../../shared/kernel/errors.js';
+import { reevaluate } from '../../shared/domain/evaluate.js';
+import { defaultAnalyzer } from '../../shared/analysis/default-analyzer.js';
 
 const usage = `Usage: tdl evaluate LOOP --criteria FILE [--json] [--project PROJECT]
 

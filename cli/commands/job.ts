@@ -1,8 +1,8 @@
 import { UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
-import { runJob } from '../../shared/job/run-job.js';
-import { isTransientFault, services } from '../../shared/wiring.js';
-import { retryTransient } from '../../shared/retry.js';
+import { runJob } from '../../shared/chain/test-job/run-job.js';
+import { isTransientFault, services } from '../../shared/composition.js';
+import { retryTransient } from '../../shared/kernel/retry.js';
 
 const usage = `Usage: tdl job [--results GLOB]... [--timeout SECONDS] -- COMMAND [ARGS...]
 

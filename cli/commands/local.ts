@@ -3,7 +3,7 @@ import { EXIT, UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { loadLoopConfig } from '../../shared/config/loop-config.js';
 import { runLocalLoop } from '../../shared/local/runtime.js';
-import { killAllGroups } from '../../shared/local/processes.js';
+import { killAllGroups } from '../../shared/process/process-group.js';
 import { pct, shortCommit } from '../../shared/report/markdown.js';
 
 const usage = `Usage: tdl local --config FILE [--json] [--verbose] [--reports DIR]

@@ -3,7 +3,7 @@ import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
 import { loadLoopConfig, storedConfig } from '../../shared/config/loop-config.js';
-import { newLoop, type LoopDoc } from '../../shared/loop/model.js';
+import { newLoop, type LoopDoc } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl register --config FILE [--json] [--project PROJECT]
 

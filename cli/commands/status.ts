@@ -2,7 +2,7 @@ import { EXIT, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out, percent, table } from '../format.js';
-import type { CycleDoc, LoopDoc } from '../../shared/loop/model.js';
+import type { CycleDoc, LoopDoc } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl status [LOOP] [--json] [--project PROJECT]
 

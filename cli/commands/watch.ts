@@ -4,9 +4,9 @@ import { EXIT, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
-import { LoopEvent } from '../../shared/messages.js';
-import { TOPICS } from '../../shared/topology.js';
-import { isLoopEnded } from '../../shared/loop/model.js';
+import { LoopEvent } from '../../shared/chain/messages.js';
+import { TOPICS } from '../../shared/chain/topology.js';
+import { isLoopEnded } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../kernel/errors.js';
 import { describeIssues } from './loop-config.js';
 
 /** The environment of a function instance or the test job, read once at cold start. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { LoopId } from '../messages.js';
-import { ConfigError } from '../errors.js';
+import { LoopId } from '../chain/messages.js';
+import { ConfigError } from '../kernel/errors.js';
 import { CATEGORIES } from '../analysis/categories.js';
 
 /** A command is an argv array: it is never passed through a shell. */

@@ -1,8 +1,8 @@
 import type { LoadedLoopConfig } from '../config/loop-config.js';
-import type { DeployFinished, ServiceDeployment, Trigger } from '../messages.js';
-import type { Publisher } from '../ports.js';
-import { ProcessGroup, freePort, httpOk, waitFor } from './processes.js';
-import { forEachLine, runCommand, spawnCommand } from './commands.js';
+import type { DeployFinished, ServiceDeployment, Trigger } from '../chain/messages.js';
+import type { Publisher } from '../ports/services.js';
+import { ProcessGroup, freePort, httpOk, waitFor } from '../process/process-group.js';
+import { forEachLine, runCommand, spawnCommand } from '../process/commands.js';
 
 interface RunningService {
   name: string;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ProcessGroup, freePort, httpOk, waitFor } from './processes.js';
+import { ProcessGroup, freePort, httpOk, waitFor } from '../process/process-group.js';
 import { TcpGate } from './tcp-gate.js';
 
 export interface Emulators {

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FUNCTIONS, type FunctionName } from '../topology.js';
-import { ProcessGroup, freePort, waitFor } from './processes.js';
-import { forEachLine } from './commands.js';
+import { FUNCTIONS, type FunctionName } from '../chain/topology.js';
+import { ProcessGroup, freePort, waitFor } from '../process/process-group.js';
+import { forEachLine } from '../process/commands.js';
 import { connect } from 'node:net';
 
 function listening(port: number): Promise<boolean> {

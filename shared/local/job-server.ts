@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
-import { ProcessGroup } from './processes.js';
-import { forEachLine, serviceUrlEnv } from './commands.js';
+import { ProcessGroup } from '../process/process-group.js';
+import { forEachLine, serviceUrlEnv } from '../process/commands.js';
 import { packageRoot } from './function-hosts.js';
 
 const LaunchRequest = z.object({

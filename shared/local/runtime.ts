@@ -3,18 +3,18 @@ import path from 'node:path';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
 import { storedConfig } from '../config/loop-config.js';
-import { DeployRequested, LoopEvent } from '../messages.js';
+import { DeployRequested, LoopEvent } from '../chain/messages.js';
 import { createFirestore, FirestoreLoopStore } from '../adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../adapters/pubsub-publisher.js';
-import { isLoopEnded, newLoop, type CycleDoc, type LoopDoc } from '../loop/model.js';
+import { PubSubPublisher } from '../adapters/pubsub/pubsub-publisher.js';
+import { isLoopEnded, newLoop, type CycleDoc, type LoopDoc } from '../domain/model.js';
 import { renderLoopReport } from '../report/markdown.js';
-import { FUNCTIONS } from '../topology.js';
+import { FUNCTIONS } from '../chain/topology.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { startFunctionHosts, type FunctionHost } from './function-hosts.js';
 import { detachPushSubscriptions, ensureTopology } from './topology-setup.js';
 import { LocalDeployer } from './deployer.js';
 import { LocalJobServer } from './job-server.js';
-import { runCommand } from './commands.js';
+import { runCommand } from '../process/commands.js';
 
 export const LOCAL_PROJECT = 'demo-tdl';
 

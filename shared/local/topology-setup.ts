@@ -1,5 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import { SUBSCRIPTIONS, TOPICS, type FunctionName, type Subscription } from '../topology.js';
+import { SUBSCRIPTIONS, TOPICS, type FunctionName, type Subscription } from '../chain/topology.js';
 
 const ALREADY_EXISTS = 6;
 
@@ -11,7 +11,7 @@ export interface TopologyOptions {
 }
 
 /**
- * Creates the topology of shared/topology.ts on the emulator (or any project): every topic,
+ * Creates the topology of shared/chain/topology.ts on the emulator (or any project): every topic,
  * every subscription with its ack deadline, retry policy and dead-letter policy. Idempotent:
  * an existing push subscription gets its endpoint updated, since local ports change per run.
  */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CycleDoc, LoopDoc } from '../loop/model.js';
-import { AnalysisFacts } from '../loop/decide.js';
+import type { CycleDoc, LoopDoc } from '../domain/model.js';
+import { AnalysisFacts } from '../domain/decisions.js';
 
 /**
  * Markdown reports. Every figure comes from the stored documents. Whatever a test or a

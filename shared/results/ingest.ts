@@ -1,7 +1,7 @@
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileRead, RejectedFile, RunSummary, StreamedRun, TestCase, TestRun } from './model.js';
-import { ResultsError } from '../errors.js';
+import { ResultsError } from '../kernel/errors.js';
 import { streamJUnit, type StreamLimits } from './junit-stream.js';
 import { readPytestJson } from './pytest-json.js';
 import { pull } from './pull.js';

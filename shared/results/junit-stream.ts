@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { caseId, type TestCase } from './model.js';
-import { ResultsError } from '../errors.js';
+import { ResultsError } from '../kernel/errors.js';
 
 /**
  * A streaming JUnit XML reader, written for this one job: it scans the bytes of each read

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { caseId, type TestCase } from './model.js';
-import { ResultsError } from '../errors.js';
+import { ResultsError } from '../kernel/errors.js';
 import type { StreamLimits } from './junit-stream.js';
 
 /** The parts of a pytest-json-report file we read. */

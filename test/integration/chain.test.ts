@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainHarness, eventually, sleep } from '../support/harness.js';
 import { totalsOf, suitesOf } from '../../shared/results/ingest.js';
 import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
-import type { DeployFinished } from '../../shared/messages.js';
+import type { DeployFinished } from '../../shared/chain/messages.js';
 
 const h = new ChainHarness();
 beforeAll(() => h.start(), 90_000);

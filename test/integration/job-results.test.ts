@@ -6,12 +6,12 @@ import type { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../shared/local/emulators.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
-import { createRecordResults } from '../../shared/loop/steps/record-results.js';
-import { runJob, JOB_EXIT } from '../../shared/job/run-job.js';
+import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
+import { runJob, JOB_EXIT } from '../../shared/chain/test-job/run-job.js';
 import { readResultFiles } from '../../shared/results/ingest.js';
 import { caseId, type TestCase } from '../../shared/results/model.js';
-import { silentLogger } from '../../shared/logger.js';
-import { systemClock, type Publisher } from '../../shared/ports.js';
+import { silentLogger } from '../../shared/adapters/json-logger.js';
+import { systemClock, type Publisher } from '../../shared/ports/services.js';
 import { loopDoc } from '../support/docs.js';
 
 /**

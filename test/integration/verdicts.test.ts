@@ -5,10 +5,10 @@ import path from 'node:path';
 import { ChainHarness, eventually, runTdl } from '../support/harness.js';
 import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
 import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
-import type { DeployFinished } from '../../shared/messages.js';
-import type { CycleDoc } from '../../shared/loop/model.js';
-import { createRecordResults } from '../../shared/loop/steps/record-results.js';
-import { silentLogger } from '../../shared/logger.js';
+import type { DeployFinished } from '../../shared/chain/messages.js';
+import type { CycleDoc } from '../../shared/domain/model.js';
+import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
+import { silentLogger } from '../../shared/adapters/json-logger.js';
 
 /**
  * Each verdict and guard, reached by a real loop: real push deliveries to the functions,

@@ -1,6 +1,6 @@
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
-import { CycleDoc, LoopDoc } from '../../shared/loop/model.js';
-import type { DeployFinished } from '../../shared/messages.js';
+import { CycleDoc, LoopDoc } from '../../shared/domain/model.js';
+import type { DeployFinished } from '../../shared/chain/messages.js';
 
 /** Documents as the store would hold them, with overridable fields, for the domain's unit tests. */
 export function loopDoc(patch: Partial<LoopDoc> = {}): LoopDoc {

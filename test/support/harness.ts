@@ -8,11 +8,11 @@ import { startEmulators, type Emulators } from '../../shared/local/emulators.js'
 import { packageRoot, startFunctionHosts, type FunctionHost } from '../../shared/local/function-hosts.js';
 import { detachPushSubscriptions, ensureTopology } from '../../shared/local/topology-setup.js';
 import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../../shared/adapters/pubsub-publisher.js';
-import { createRecordResults } from '../../shared/loop/steps/record-results.js';
-import { silentLogger } from '../../shared/logger.js';
-import { systemClock, type TestJobRequest } from '../../shared/ports.js';
-import { newLoop, StoredConfig, type LoopDoc } from '../../shared/loop/model.js';
+import { PubSubPublisher } from '../../shared/adapters/pubsub/pubsub-publisher.js';
+import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
+import { silentLogger } from '../../shared/adapters/json-logger.js';
+import { systemClock, type TestJobRequest } from '../../shared/ports/services.js';
+import { newLoop, StoredConfig, type LoopDoc } from '../../shared/domain/model.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 
 /**

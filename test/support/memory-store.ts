@@ -1,6 +1,6 @@
-import type { CycleDoc, LoopDoc } from '../../shared/loop/model.js';
+import type { CycleDoc, LoopDoc } from '../../shared/domain/model.js';
 import type { TestCase } from '../../shared/results/model.js';
-import type { LoopStore, TxPlan, TxView } from '../../shared/store.js';
+import type { LoopStore, TxPlan, TxView } from '../../shared/ports/loop-store.js';
 
 /**
  * The parts of LoopStore the record-results step uses, in memory: cycles of one loop, result

@@ -1,8 +1,8 @@
 import { Firestore, Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
-import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../loop/model.js';
+import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../domain/model.js';
 import { TestCase } from '../../results/model.js';
-import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../store.js';
-import { TransientError } from '../../errors.js';
+import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
+import { TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
 
 /** Cases per chunk document are bounded by size, not count: each chunk stays near 256 KB. */

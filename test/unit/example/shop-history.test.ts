@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLoopConfig, type LoopConfig } from '../../../shared/config/loop-config.js';
-import { runCommand, serviceUrlEnv, spawnCommand } from '../../../shared/local/commands.js';
-import { freePort, httpOk, waitFor } from '../../../shared/local/processes.js';
+import { runCommand, serviceUrlEnv, spawnCommand } from '../../../shared/process/commands.js';
+import { freePort, httpOk, waitFor } from '../../../shared/process/process-group.js';
 import { findResultFiles, readResultFiles } from '../../../shared/results/ingest.js';
 import { classifyFailure } from '../../../shared/analysis/classify.js';
 

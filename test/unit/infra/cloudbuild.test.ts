@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DeployFinished } from '../../../shared/messages.js';
+import { DeployFinished } from '../../../shared/chain/messages.js';
 import { loadCloudbuild, publishedTopics, substitutionProblems, type BuildConfig } from './cloudbuild.js';
 
 const run = promisify(execFile);

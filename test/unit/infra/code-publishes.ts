@@ -12,7 +12,7 @@ import { repositoryProgram } from './typescript-program.js';
  * - whether it reads entries back from a stored outbox (`pendingEntries`, behind
  *   `publishAbandoned` and `unpublished`): those are entries any step wrote, so it may publish
  *   every topic any `outboxMessage` in the program writes.
- * The composition root (shared/wiring.ts) is not followed as a whole: a call such as
+ * The composition root (shared/composition.ts) is not followed as a whole: a call such as
  * `services().report(m)` is followed through the `Services` property it reads, so each entry
  * reaches only the step it runs.
  */
@@ -32,7 +32,7 @@ const OUTBOX_WRITER = 'outboxMessage';
 const OUTBOX_READER = 'pendingEntries';
 /** Publishes the entries it is given; their topics are counted where they were written. */
 const OUTBOX_FLUSHER = 'flushOutbox';
-const WIRING = 'shared/wiring.ts';
+const WIRING = 'shared/composition.ts';
 const TEST_JOB_ENTRY = 'cli/commands/job.ts';
 const OPERATOR_ENTRY = 'cli/commands/rerun.ts';
 

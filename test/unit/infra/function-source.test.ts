@@ -161,7 +161,7 @@ describe('the functions\' source zip', () => {
   });
 
   it.each([
-    ['{functions,shared}/**/*.ts', 'shared/loop/steps/report.ts', true],
+    ['{functions,shared}/**/*.ts', 'shared/chain/decide/decide.ts', true],
     ['{functions,shared}/**/*.ts', 'functions/index.ts', true],
     ['{functions,shared}/**/*.ts', 'test/unit/x.ts', false],
     ['package.json', 'examples/package.json', false],

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../../shared/topology.js';
-import { CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS } from '../../../shared/adapters/cloud/cloud-run-job-launcher.js';
+import { FUNCTIONS } from '../../../shared/chain/topology.js';
+import { CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS } from '../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
 import { codePublishes, type CodePublishes } from './code-publishes.js';
 import { loadCloudbuild, publishedTopics } from './cloudbuild.js';
 import { block, grants, hcl, root, topologyVars, type Grant, type Hcl } from './hcl.js';

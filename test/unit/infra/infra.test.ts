@@ -2,15 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, terraformTopology } from '../../../shared/topology.js';
+import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, terraformTopology } from '../../../shared/chain/topology.js';
 import { loadCloudbuild } from './cloudbuild.js';
 import { DEDUP_TTL_FIELD } from '../../../shared/adapters/firestore/loop-store.js';
 import { hcl, infra, root } from './hcl.js';
 
 describe('infra/ agrees with the code, checked offline', () => {
-  it('topology.auto.tfvars.json is generated from shared/topology.ts and up to date', async () => {
+  it('topology.auto.tfvars.json is generated from shared/chain/topology.ts and up to date', async () => {
     const stored = JSON.parse(await readFile(path.join(infra, 'topology.auto.tfvars.json'), 'utf8'));
-    expect(stored, 'run `npm run infra:topology` after changing shared/topology.ts').toEqual(terraformTopology());
+    expect(stored, 'run `npm run infra:topology` after changing shared/chain/topology.ts').toEqual(terraformTopology());
     expect(stored.topology.topics).toEqual(Object.values(TOPICS));
     expect(Object.keys(stored.topology.push_subscriptions)).toEqual(SUBSCRIPTIONS.filter((s) => s.kind === 'push').map((s) => s.name));
     // Local-only consumers are not created in the cloud (Cloud Build's trigger consumes deploy-requested).

@@ -1,0 +1,5 @@
+import type { CycleAnalyzer } from '../chain/analyze/analyze.js';
+import { ruleBasedAnalyzer } from './rule-based-analyzer.js';
+
+/** The analyzer the analyze function and `tdl evaluate` use. */
+export const defaultAnalyzer: CycleAnalyzer = ruleBasedAnalyzer;

@@ -1,0 +1,117 @@
+import type { TxPlan, TxView } from '../../ports/loop-store.js';
+import { ACTIVE_PHASES, type OutboxEntry, type Phase } from '../../domain/model.js';
+import type { Decision } from '../../domain/decisions.js';
+import { abandoned, flushOutbox, publishAbandoned, unpublished } from '../../kernel/outbox.js';
+import { analysisFacts, applyDecision, planReport, storeLoopReport } from '../decide/decide.js';
+import { addSeconds } from '../run-tests/run-tests.js';
+import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
+
+/** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
+const SWEEP_WINDOW_MS = 15 * 60_000;
+
+interface WatchdogPlan {
+  pending: Array<[string, OutboxEntry]>;
+  closed?: string;
+  /** The phase had messages not yet published: it got more time, and abandoned ones go out. */
+  nudged?: boolean;
+  /** The verdict ended the loop: its report is stored too. */
+  ended?: boolean;
+  /** The phase got a second chance: the message that starts it was sent again. */
+  resent?: string;
+}
+
+/**
+ * watchdog, on each tick: a phase past its deadline is closed with an explicit verdict, so no
+ * loop hangs in silence. A cycle whose next message was written but never published is
+ * nudged instead: its outbox is published again and it gets one more phase's time.
+ */
+export function createWatchdog(deps: StepDeps) {
+  return async function watchdog(): Promise<StepOutcome> {
+    const now = deps.clock.now();
+    const active = await deps.store.activeCycles();
+    const overdue = active.filter((c) => Date.parse(c.deadline!) < now.getTime());
+    const closed: string[] = [];
+    const resent: string[] = [];
+    for (const ref of overdue) {
+      const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
+      await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
+      if (plan.nudged) await publishAbandoned(deps, ref.loopId, ref.n);
+      if (plan.ended) await storeLoopReport(deps, ref.loopId);
+      if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
+      if (plan.resent) resent.push(`${ref.loopId}/${ref.n}: ${plan.resent}`);
+    }
+    // A step that died between its transaction and its publishes (killed, or Firestore went
+    // away before it heard that its commit landed), with no redelivery to finish them, left
+    // messages in the outbox: publish what has waited too long, whether the cycle is still
+    // running (its next step waits for them) or has ended recently.
+    const since = new Date(now.getTime() - SWEEP_WINDOW_MS).toISOString();
+    const stillActive = active.filter((c) => !overdue.includes(c));
+    let swept = 0;
+    for (const c of [...stillActive, ...(await deps.store.cyclesDoneSince(since))]) {
+      if (abandoned(c.outbox, now).length > 0) swept += await publishAbandoned(deps, c.loopId, c.n);
+    }
+    if (swept) deps.log.warn(`watchdog: published ${swept} messages left in an outbox`);
+    const detail = [
+      closed.length ? `closed ${closed.join('; ')}` : `${overdue.length} overdue, none closed`,
+      ...(resent.length ? [`resent: ${resent.join('; ')}`] : []),
+      ...(swept ? [`${swept} stale messages published`] : []),
+    ].join('; ');
+    if (closed.length || resent.length) deps.log.warn(`watchdog: ${detail}`);
+    return { kind: 'done', detail };
+  };
+}
+
+const TIMEOUT_REASON: Partial<Record<Phase, (seconds: number, jobId: string) => string>> = {
+  deploying: (s) => `the deployment did not finish within ${s} s`,
+  testing: (s, job) => `test job ${job} never reported within ${s} s`,
+  analyzing: (s) => `the analysis did not finish within ${s} s`,
+};
+
+export function planTimeout(view: TxView, n: number, now: Date): TxPlan<WatchdogPlan> {
+  const { loop, cycle } = view;
+  if (!loop || !cycle || !cycle.deadline || Date.parse(cycle.deadline) > now.getTime()) return { result: { pending: [] } };
+  if (!ACTIVE_PHASES.includes(cycle.phase)) return { result: { pending: [] } };
+  const pending = unpublished(cycle);
+  const budget = loop.config.deadlines;
+  const seconds =
+    cycle.phase === 'deploying' ? budget.deploySeconds : cycle.phase === 'testing' ? budget.testSeconds : budget.analysisSeconds;
+  if (pending.length > 0) {
+    return {
+      writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds) } }] },
+      result: { pending: [], nudged: true },
+    };
+  }
+  if (cycle.phase === 'reporting') {
+    // The analysis is stored; deciding needs nothing else. The watchdog writes the verdict the
+    // report step would have, rather than blocking a loop whose report function kept dying.
+    const report = planReport(view, n, now);
+    return {
+      writes: report.writes,
+      result: { pending: report.result.pending, closed: `report written by the watchdog: ${report.result.outcome.detail}`, ended: report.result.ended },
+    };
+  }
+  if (cycle.phase === 'analyzing') {
+    // The analysis has all it needs stored. Its tests-finished may be waiting out Pub/Sub's
+    // backoff after the analyze function kept crashing, or dead-lettered: send that fact once
+    // more, with one more phase's time, before blocking the loop over it.
+    const id = `tests-finished-${n}`;
+    const sent = cycle.outbox[id];
+    if (sent && !sent.resentAt) {
+      const at = now.toISOString();
+      const entry: OutboxEntry = { ...sent, publishedAt: null, claimedAt: at, resentAt: at };
+      return {
+        writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds), outbox: { [id]: entry } } }] },
+        result: { pending: [[id, entry]], resent: `the analysis was overdue: tests-finished sent once more, with ${seconds} s more` },
+      };
+    }
+  }
+  const reasonOf = TIMEOUT_REASON[cycle.phase];
+  if (!reasonOf) return { result: { pending: [] } };
+  const decision: Decision = {
+    verdict: 'blocked',
+    reason: reasonOf(seconds, cycle.testJob?.jobId ?? 'none'),
+    nextAction: 'a person checks the step that stopped (its logs), then re-runs with `tdl rerun`',
+  };
+  const plan = applyDecision(loop, cycle, decision, analysisFacts(cycle), now);
+  return { writes: plan.writes, result: { pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
+}

@@ -1,0 +1,57 @@
+import type { SchemaTopic, MessageOf } from '../chain/messages.js';
+
+/**
+ * Ports: what the use cases need from the outside world. Adapters in shared/adapters/
+ * implement them for Google Cloud, for the local runtime on the emulators, and fakes in
+ * test/ for the domain's unit tests.
+ */
+
+/** Publishes a validated message to one of the chain's topics; resolves with the message id. */
+export interface Publisher {
+  publish<T extends SchemaTopic>(topic: T, message: MessageOf<T>, attributes?: Record<string, string>): Promise<string>;
+}
+
+export interface TestJobRequest {
+  loopId: string;
+  cycle: number;
+  /** Deterministic: launching the same job id twice starts it once. */
+  jobId: string;
+  /** Service name -> base URL of the deployed revision under test. */
+  serviceUrls: Record<string, string>;
+}
+
+/** Starts the test job (a Cloud Run Job execution; locally a child process running `tdl job`). */
+export interface TestJobLauncher {
+  launch(request: TestJobRequest): Promise<{ executionId: string }>;
+}
+
+export interface HealthProbeResult {
+  service: string;
+  url: string;
+  ok: boolean;
+  status?: number;
+  latencyMs?: number;
+  error?: string;
+}
+
+/** Checks that a deployed service answers its health path. */
+export interface HealthProbe {
+  check(service: string, url: string): Promise<HealthProbeResult>;
+}
+
+/** Times requests to a deployed endpoint, for performance measured by the loop itself. */
+export interface LatencyProbe {
+  measure(url: string, requests: number): Promise<{ samples: number[]; errors: number }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
