@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Message } from '@google-cloud/pubsub';
 import { EXIT, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
-import { LoopEvent } from '../../shared/chain/messages.js';
-import { TOPICS } from '../../shared/chain/topology.js';
+import type { LoopEvent } from '../../shared/chain/messages.js';
+import { followLoopEvents } from '../loop-events.js';
 import { isLoopEnded } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
@@ -31,11 +29,10 @@ export const watchCommand: Command = {
     );
     const loopId = positionals[0];
     const conn = await connect(values.project);
-    // A subscription of our own: every watcher sees every event; it is deleted on the way out.
-    const [sub] = await conn.pubsub.topic(TOPICS.loopEvents).createSubscription(`tdl-watch-${randomUUID().slice(0, 8)}`, {
-      ackDeadlineSeconds: 10,
-      expirationPolicy: { ttl: { seconds: 86_400 } },
-    });
+    // Subscribed before the loop is read, so an end between the two is not missed.
+    const early: LoopEvent[] = [];
+    let onEvent: (e: LoopEvent) => void = (e) => early.push(e);
+    const feed = await followLoopEvents(conn.pubsub, 'tdl-watch', (e) => onEvent(e));
     try {
       if (loopId) {
         const loop = await conn.store.getLoop(loopId);
@@ -54,29 +51,20 @@ export const watchCommand: Command = {
       const ended = await new Promise<string | null>((resolve) => {
         const timeout = values.timeout ? setTimeout(() => resolve(null), Number(values.timeout) * 1000) : undefined;
         process.once('SIGINT', () => resolve(null));
-        sub.on('message', (m: Message) => {
-          m.ack();
-          let json: unknown;
-          try {
-            json = JSON.parse(m.data.toString('utf8'));
-          } catch {
-            return;
-          }
-          const e = LoopEvent.safeParse(json);
-          if (!e.success || (loopId && e.data.loopId !== loopId)) return;
-          out(values.json ? JSON.stringify(e.data) : describe(e.data));
-          if (loopId && e.data.type === 'loop-ended') {
+        onEvent = (e) => {
+          if (loopId && e.loopId !== loopId) return;
+          out(values.json ? JSON.stringify(e) : describe(e));
+          if (loopId && e.type === 'loop-ended') {
             clearTimeout(timeout);
-            resolve(e.data.status ?? 'ended');
+            resolve(e.status ?? 'ended');
           }
-        });
+        };
+        early.splice(0).forEach(onEvent);
       });
       if (ended === null) return EXIT.notSucceeded;
       return ended === 'succeeded' ? EXIT.ok : EXIT.notSucceeded;
     } finally {
-      sub.removeAllListeners('message');
-      await sub.close().catch(() => undefined);
-      await sub.delete().catch(() => undefined);
+      await feed.close();
       await conn.close();
     }
   },

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { Message, PubSub } from '@google-cloud/pubsub';
+import { LoopEvent } from '../shared/chain/messages.js';
+import { TOPICS } from '../shared/chain/topology.js';
+
+/** A subscription of one reader's own to loop-events; `close` deletes it. */
+export interface LoopEventFeed {
+  close(): Promise<void>;
+}
+
+/**
+ * Follows loop-events on a subscription of its own (`name-xxxxxxxx`), so every reader (a
+ * `tdl watch`, a dashboard) sees every event. Messages that are not a LoopEvent are acked
+ * and skipped. The subscription expires after a day unused, should `close` never run.
+ */
+export async function followLoopEvents(pubsub: PubSub, name: string, onEvent: (event: LoopEvent) => void): Promise<LoopEventFeed> {
+  const [sub] = await pubsub.topic(TOPICS.loopEvents).createSubscription(`${name}-${randomUUID().slice(0, 8)}`, {
+    ackDeadlineSeconds: 10,
+    expirationPolicy: { ttl: { seconds: 86_400 } },
+  });
+  sub.on('message', (m: Message) => {
+    m.ack();
+    let json: unknown;
+    try {
+      json = JSON.parse(m.data.toString('utf8'));
+    } catch {
+      return;
+    }
+    const e = LoopEvent.safeParse(json);
+    if (e.success) onEvent(e.data);
+  });
+  return {
+    async close() {
+      sub.removeAllListeners('message');
+      await sub.close().catch(() => undefined);
+      await sub.delete().catch(() => undefined);
+    },
+  };
+}
