@@ -11,12 +11,14 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { classifyCommand } from './commands/classify.js';
 import { resultsCommand } from './commands/results.js';
 import { registerCommand } from './commands/register.js';
+import { uiCommand } from './commands/ui.js';
 
 const COMMANDS: Command[] = [
   localCommand,
   statusCommand,
   reportCommand,
   watchCommand,
+  uiCommand,
   rerunCommand,
   cancelCommand,
   evaluateCommand,

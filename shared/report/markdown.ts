@@ -106,9 +106,10 @@ const ReportAnalysis = z.object({
     )
     .default([]),
 });
-type ReportAnalysis = z.infer<typeof ReportAnalysis>;
+export type ReportAnalysis = z.infer<typeof ReportAnalysis>;
 
-function readAnalysis(cycle: CycleDoc): ReportAnalysis {
+/** The stored analysis as the reports (Markdown and the dashboard) show it; what does not parse reads as empty. */
+export function readAnalysis(cycle: CycleDoc): ReportAnalysis {
   const parsed = ReportAnalysis.safeParse(cycle.analysis ?? {});
   return parsed.success ? parsed.data : ReportAnalysis.parse({});
 }
@@ -117,7 +118,7 @@ const MAX_CLUSTERS = 8;
 const MAX_LIST = 10;
 
 /** Names a case by its id (suite::class::name::file) as a person would: "suite › name". */
-function caseName(id: string): string {
+export function caseName(id: string): string {
   const [suite, , name] = id.split('::');
   return name ? `${suite} › ${name}` : id;
 }
