@@ -6,9 +6,9 @@ export interface ChartPoint {
   verdict?: string;
 }
 
-const W = 640;
-const H = 220;
-const PAD = { left: 44, right: 16, top: 16, bottom: 32 };
+const W = 720;
+const H = 240;
+const PAD = { left: 56, right: 40, top: 30, bottom: 32 };
 
 /**
  * The pass rate across cycles as an SVG line chart, drawn on the server: one circle per cycle

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { serve } from '@hono/node-server';
 import type { LoopStore } from '../../shared/ports/loop-store.js';
@@ -97,7 +98,8 @@ export async function createDashboard(deps: DashboardDeps, options: DashboardOpt
     return c.html(cyclePage(loop, cycle, options.where));
   });
   actions?.register(app);
-  app.onError((error, c) => c.html(notFound(`The dashboard could not read the store: ${error.message}`, options.where), 500));
+  // hono's own refusals (csrf's 403) keep their status; anything else is the store failing.
+  app.onError((error, c) => error instanceof HTTPException ? error.getResponse() : c.html(notFound(`The dashboard could not read the store: ${error.message}`, options.where), 500));
   return { app, hub };
 }
 

@@ -49,7 +49,8 @@
     const log = document.getElementById('events');
     const slot = fresh.querySelector('#events');
     if (log && slot) slot.replaceWith(log);
-    content.replaceChildren(...Array.from(fresh.childNodes, (n) => document.adoptNode(n)));
+    // A copy first: the list is live, and moving its nodes out would skip every other one.
+    content.replaceChildren(...[...fresh.childNodes]);
     body.dataset.refreshes = String(++refreshes);
   };
 
