@@ -12,12 +12,18 @@ export interface LoopEventFeed {
  * Follows loop-events on a subscription of its own (`name-xxxxxxxx`), so every reader (a
  * `tdl watch`, a dashboard) sees every event. Messages that are not a LoopEvent are acked
  * and skipped. The subscription expires after a day unused, should `close` never run.
+ * With `existing`, reads that subscription instead (one infra/ made, for a reader whose account
+ * may not create subscriptions) and leaves it in place on `close`.
  */
-export async function followLoopEvents(pubsub: PubSub, name: string, onEvent: (event: LoopEvent) => void): Promise<LoopEventFeed> {
-  const [sub] = await pubsub.topic(TOPICS.loopEvents).createSubscription(`${name}-${randomUUID().slice(0, 8)}`, {
-    ackDeadlineSeconds: 10,
-    expirationPolicy: { ttl: { seconds: 86_400 } },
-  });
+export async function followLoopEvents(pubsub: PubSub, name: string, onEvent: (event: LoopEvent) => void, existing?: string): Promise<LoopEventFeed> {
+  const sub = existing
+    ? pubsub.subscription(existing)
+    : (
+        await pubsub.topic(TOPICS.loopEvents).createSubscription(`${name}-${randomUUID().slice(0, 8)}`, {
+          ackDeadlineSeconds: 10,
+          expirationPolicy: { ttl: { seconds: 86_400 } },
+        })
+      )[0];
   sub.on('message', (m: Message) => {
     m.ack();
     let json: unknown;
@@ -33,7 +39,7 @@ export async function followLoopEvents(pubsub: PubSub, name: string, onEvent: (e
     async close() {
       sub.removeAllListeners('message');
       await sub.close().catch(() => undefined);
-      await sub.delete().catch(() => undefined);
+      if (!existing) await sub.delete().catch(() => undefined);
     },
   };
 }

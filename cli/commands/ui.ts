@@ -5,7 +5,7 @@ import { out } from '../format.js';
 import { followLoopEvents } from '../loop-events.js';
 import { startDashboard } from '../ui/server.js';
 
-const usage = `Usage: tdl ui [--port N] [--host H] [--allow-actions] [--project PROJECT]
+const usage = `Usage: tdl ui [--port N] [--host H] [--allow-actions] [--subscription NAME] [--project PROJECT]
 
 Serves the dashboard: every loop with its status and next action; a loop's cycles, pass-rate
 chart, verdicts and guards; a cycle's failure clusters with their five whys and evidence, what
@@ -14,6 +14,8 @@ changed, performance and the deployment. Pages follow loop-events live. Until Ct
   --host H          the address to bind (default 127.0.0.1: only this machine)
   --allow-actions   show re-run and cancel buttons (they publish what tdl rerun and tdl
                     cancel publish); without it the dashboard only reads
+  --subscription    read loop-events from this existing subscription instead of one of its
+                    own (infra/ui.tf makes tdl-ui for the dashboard on Cloud Run)
 
 ${CONNECTION_HELP}
 Exit: 0 stopped by Ctrl-C or SIGTERM; 2 usage, or the port is taken.`;
@@ -28,13 +30,14 @@ export const uiCommand: Command = {
       port: { type: 'string', default: process.env.PORT ?? '7070' },
       host: { type: 'string', default: '127.0.0.1' },
       'allow-actions': { type: 'boolean', default: false },
+      subscription: { type: 'string' },
     });
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port: "${values.port}" is not a port number`);
     const conn = await connect(values.project);
     try {
       const dashboard = await startDashboard(
-        { store: conn.store, publisher: conn.publisher, follow: (onEvent) => followLoopEvents(conn.pubsub, 'tdl-ui', onEvent) },
+        { store: conn.store, publisher: conn.publisher, follow: (onEvent) => followLoopEvents(conn.pubsub, 'tdl-ui', onEvent, values.subscription) },
         { where: conn.target, host: values.host!, port, allowActions: values['allow-actions'] },
       ).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`--port: ${values.host}:${port} is taken; pass another --port (0 picks a free one)`);

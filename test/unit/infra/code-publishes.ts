@@ -23,6 +23,8 @@ export interface CodePublishes {
   testJob: string[];
   /** Topics a person steering loops publishes (`tdl rerun`, `tdl cancel`: cli/commands/rerun.ts). */
   operators: string[];
+  /** Topics the dashboard's buttons publish (`tdl ui --allow-actions`: cli/commands/ui.ts). */
+  ui: string[];
   /** Every topic some step writes into a cycle's outbox. */
   outboxTopics: string[];
 }
@@ -35,6 +37,7 @@ const OUTBOX_FLUSHER = 'flushOutbox';
 const WIRING = 'shared/composition.ts';
 const TEST_JOB_ENTRY = 'cli/commands/job.ts';
 const OPERATOR_ENTRY = 'cli/commands/rerun.ts';
+const UI_ENTRY = 'cli/commands/ui.ts';
 
 interface Reach {
   topics: Set<string>;
@@ -42,7 +45,7 @@ interface Reach {
 }
 
 export function codePublishes(root: string, functionNames: readonly string[]): CodePublishes {
-  const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY, OPERATOR_ENTRY];
+  const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY, OPERATOR_ENTRY, UI_ENTRY];
   const program = repositoryProgram(root, entries);
   const checker = program.getTypeChecker();
   const rel = (sf: ts.SourceFile) => path.relative(root, sf.fileName).split(path.sep).join('/');
@@ -135,6 +138,7 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
     functions: Object.fromEntries(functionNames.map((fn) => [fn, topicsOf(reach(source(`functions/${fn}.ts`)))])),
     testJob: topicsOf(reach(source(TEST_JOB_ENTRY))),
     operators: topicsOf(reach(source(OPERATOR_ENTRY))),
+    ui: topicsOf(reach(source(UI_ENTRY))),
     outboxTopics: [...outboxTopics].sort(),
   };
 }

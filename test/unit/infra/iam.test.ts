@@ -42,6 +42,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(code.functions.control).not.toContain('tests-finished');
     expect(code.testJob).toEqual(['loop-events', 'tests-finished']);
     expect(code.operators).toEqual(['deploy-finished', 'deploy-requested', 'loop-control']);
+    expect(code.ui).toEqual(code.operators);
   });
 
   it('each identity publishes to exactly the topics its code publishes, and nothing else may publish', async () => {
@@ -57,6 +58,8 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       scheduler: [schedulerTopic!],
       [PUBSUB_AGENT]: [topology.dead_letter_topic],
       'var.operators': code.operators,
+      // infra/ui.tf, read as switched on with ui_allow_actions.
+      ui: code.ui,
     };
     const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic', google_pubsub_topic_iam_binding: 'topic' }, topology);
     expect(topicGrants.filter((g) => g.role !== 'roles/pubsub.publisher'), 'topic roles other than publisher').toEqual([]);
@@ -73,6 +76,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
       test_job: ['roles/datastore.user'],
       'var.operators': ['roles/datastore.user'],
+      ui: ['roles/datastore.viewer'],
       build: ['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/run.developer', 'roles/storage.objectViewer'],
     });
   });
@@ -99,7 +103,9 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       },
       topology,
     );
-    expect(invokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(topology.functions.map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]).sort());
+    expect(invokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
+      [...topology.functions.map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]), ['local.iap_agent', 'roles/run.invoker', 'ui']].sort(),
+    );
     // The pushes carry the pusher's OIDC token, which the Pub/Sub service agent mints.
     const sub = block(h.resource, 'google_pubsub_subscription', 'push');
     expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}' }]);
@@ -119,7 +125,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
   it('dead-lettering: the Pub/Sub service agent acknowledges on every push subscription', () => {
     const subs = grants(h, { google_pubsub_subscription_iam_member: 'subscription' }, topology);
     expect(subs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
-      Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]).sort(),
+      [...Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]), ['ui', 'roles/pubsub.subscriber', 'ui_events']].sort(),
     );
   });
 
