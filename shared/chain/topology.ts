@@ -25,6 +25,34 @@ export const FUNCTIONS = {
 } as const;
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
 
+/** The topics a step writes into a cycle's outbox; a step that republishes abandoned entries may send any of them. */
+const OUTBOX_TOPICS = [TOPICS.analysisFinished, TOPICS.deployRequested, TOPICS.loopEvents, TOPICS.testsFinished] as const;
+
+/**
+ * Who publishes what: infra/ grants each identity exactly these topics, and each one's
+ * publisher refuses any other (shared/chain/lifecycle/allowed-topics.ts), so a step that starts
+ * publishing something new fails in the tests on the emulators instead of in the cloud.
+ * Every function reports rejected input on loop-events. run-tests, analyze, report and the
+ * watchdog republish abandoned outbox entries, so they may publish every outbox topic.
+ */
+export const PUBLISHES = {
+  functions: {
+    [FUNCTIONS.runTests]: OUTBOX_TOPICS,
+    [FUNCTIONS.analyze]: OUTBOX_TOPICS,
+    [FUNCTIONS.report]: OUTBOX_TOPICS,
+    [FUNCTIONS.watchdog]: OUTBOX_TOPICS,
+    [FUNCTIONS.control]: [TOPICS.deployRequested, TOPICS.loopEvents],
+  },
+  /** The test job (`tdl job`): its results' tests-finished, and its progress on loop-events. */
+  testJob: [TOPICS.loopEvents, TOPICS.testsFinished],
+  /** A person steering loops (`tdl rerun`, `tdl cancel`). */
+  operators: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
+} as const satisfies {
+  functions: Record<FunctionName, readonly TopicName[]>;
+  testJob: readonly TopicName[];
+  operators: readonly TopicName[];
+};
+
 export interface RetryPolicy {
   minimumBackoffSeconds: number;
   maximumBackoffSeconds: number;

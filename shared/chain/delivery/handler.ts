@@ -1,8 +1,8 @@
-import { InvalidInputError } from '../kernel/errors.js';
-import type { MessageOf, SchemaTopic } from './messages.js';
-import type { Logger, Publisher } from '../ports/services.js';
-import type { LoopStore } from '../ports/loop-store.js';
-import type { StepOutcome } from '../kernel/step-deps.js';
+import { InvalidInputError } from '../../kernel/errors.js';
+import type { MessageOf, SchemaTopic } from '../messages.js';
+import type { Logger, Publisher } from '../../ports/services.js';
+import type { LoopStore } from '../../ports/loop-store.js';
+import type { StepOutcome } from '../lifecycle/step-deps.js';
 import { decodePubSubEvent, peekMessage, type CloudEventLike } from './decode.js';
 
 export interface HandlerDeps {
