@@ -1,12 +1,12 @@
 import { InvalidInputError } from '../../kernel/errors.js';
 import type { MessageOf, SchemaTopic } from '../messages.js';
 import type { Logger, Publisher } from '../../ports/services.js';
-import type { LoopStore } from '../../ports/loop-store.js';
+import type { DeliveryRecords } from '../../ports/loop-store.js';
 import type { StepOutcome } from '../lifecycle/step-deps.js';
 import { decodePubSubEvent, peekMessage, type CloudEventLike } from './decode.js';
 
 export interface HandlerDeps {
-  store: LoopStore;
+  store: DeliveryRecords;
   publisher: Publisher;
   log: Logger;
 }
