@@ -8,6 +8,9 @@ import { LoopEvent } from '../../shared/chain/messages.js';
 import { TOPICS } from '../../shared/chain/topology.js';
 import { isLoopEnded } from '../../shared/domain/model.js';
 
+/** Names of the subscriptions `tdl watch` creates; infra/ lets operators use only these. */
+export const WATCH_SUBSCRIPTION_PREFIX = 'tdl-watch-';
+
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
 
 Follows loop-events live and shows each phase as it happens, with the test job's progress.
@@ -32,7 +35,7 @@ export const watchCommand: Command = {
     const loopId = positionals[0];
     const conn = await connect(values.project);
     // A subscription of our own: every watcher sees every event; it is deleted on the way out.
-    const [sub] = await conn.pubsub.topic(TOPICS.loopEvents).createSubscription(`tdl-watch-${randomUUID().slice(0, 8)}`, {
+    const [sub] = await conn.pubsub.topic(TOPICS.loopEvents).createSubscription(`${WATCH_SUBSCRIPTION_PREFIX}${randomUUID().slice(0, 8)}`, {
       ackDeadlineSeconds: 10,
       expirationPolicy: { ttl: { seconds: 86_400 } },
     });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ts from 'typescript';
 import { repositoryProgram } from './typescript-program.js';
+import { deployedName, type FunctionName } from '../../../shared/chain/topology.js';
 
 /**
  * What the code publishes, read from the source with the TypeScript checker so that infra's
@@ -17,7 +18,7 @@ import { repositoryProgram } from './typescript-program.js';
  * reaches only the step it runs.
  */
 export interface CodePublishes {
-  /** Topics each deployed function publishes (entry functions/<name>.ts). */
+  /** Topics each deployed function publishes, by entry point (entry file functions/<deployed name>.ts). */
   functions: Record<string, string[]>;
   /** Topics the test job (`tdl job`, cli/commands/job.ts) publishes. */
   testJob: string[];
@@ -25,6 +26,8 @@ export interface CodePublishes {
   operators: string[];
   /** Every topic some step writes into a cycle's outbox. */
   outboxTopics: string[];
+  /** Topics a person following loops attaches a subscription to (`tdl watch`: cli/commands/watch.ts). */
+  operatorSubscribes: string[];
 }
 
 const OUTBOX_WRITER = 'outboxMessage';
@@ -35,14 +38,17 @@ const OUTBOX_FLUSHER = 'flushOutbox';
 const WIRING = 'shared/composition.ts';
 const TEST_JOB_ENTRY = 'cli/commands/job.ts';
 const OPERATOR_ENTRY = 'cli/commands/rerun.ts';
+const WATCH_ENTRY = 'cli/commands/watch.ts';
 
 interface Reach {
   topics: Set<string>;
+  /** Topics of `….topic(T).createSubscription(…)` calls. */
+  subscribes: Set<string>;
   readsStoredOutbox: boolean;
 }
 
-export function codePublishes(root: string, functionNames: readonly string[]): CodePublishes {
-  const entries = [...functionNames.map((fn) => `functions/${fn}.ts`), TEST_JOB_ENTRY, OPERATOR_ENTRY];
+export function codePublishes(root: string, functionNames: readonly FunctionName[]): CodePublishes {
+  const entries = [...functionNames.map((fn) => `functions/${deployedName(fn)}.ts`), TEST_JOB_ENTRY, OPERATOR_ENTRY, WATCH_ENTRY];
   const program = repositoryProgram(root, entries);
   const checker = program.getTypeChecker();
   const rel = (sf: ts.SourceFile) => path.relative(root, sf.fileName).split(path.sep).join('/');
@@ -93,7 +99,7 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
   }
 
   function reach(start: ts.Node): Reach {
-    const result: Reach = { topics: new Set(), readsStoredOutbox: false };
+    const result: Reach = { topics: new Set(), subscribes: new Set(), readsStoredOutbox: false };
     const seen = new Set<ts.Node>();
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
@@ -103,6 +109,11 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
           for (const t of literalTopics(node.arguments[0], node)) result.topics.add(t);
         }
         if (name === OUTBOX_READER) result.readsStoredOutbox = true;
+        if (name === 'createSubscription' && ts.isPropertyAccessExpression(node.expression)) {
+          const on = node.expression.expression;
+          if (!ts.isCallExpression(on) || calleeName(on) !== 'topic') throw new Error(`${where(node)}: a subscription created on something other than \`….topic(T)\``);
+          for (const t of literalTopics(on.arguments[0], on)) result.subscribes.add(t);
+        }
       }
       if (ts.isIdentifier(node)) {
         for (const d of followable(node)) {
@@ -132,9 +143,10 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
 
   const topicsOf = (r: Reach) => [...new Set([...r.topics, ...(r.readsStoredOutbox ? outboxTopics : [])])].sort();
   return {
-    functions: Object.fromEntries(functionNames.map((fn) => [fn, topicsOf(reach(source(`functions/${fn}.ts`)))])),
+    functions: Object.fromEntries(functionNames.map((fn) => [fn, topicsOf(reach(source(`functions/${deployedName(fn)}.ts`)))])),
     testJob: topicsOf(reach(source(TEST_JOB_ENTRY))),
     operators: topicsOf(reach(source(OPERATOR_ENTRY))),
     outboxTopics: [...outboxTopics].sort(),
+    operatorSubscribes: [...reach(source(WATCH_ENTRY)).subscribes].sort(),
   };
 }

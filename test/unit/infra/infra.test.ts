@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, terraformTopology } from '../../../shared/chain/topology.js';
+import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, deployedName, terraformTopology } from '../../../shared/chain/topology.js';
 import { loadCloudbuild } from './cloudbuild.js';
 import { DEDUP_TTL_FIELD } from '../../../shared/adapters/firestore/loop-store.js';
-import { hcl, infra, root } from './hcl.js';
+import { hcl, infra, root, topologyVars } from './hcl.js';
 
 describe('infra/ agrees with the code, checked offline', () => {
   it('topology.auto.tfvars.json is generated from shared/chain/topology.ts and up to date', async () => {
@@ -30,7 +30,7 @@ describe('infra/ agrees with the code, checked offline', () => {
     ]);
     const pushConfig = (push.push_config as Array<Record<string, unknown>>)[0]!;
     expect(pushConfig.push_endpoint).toBe('${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}/projects/${var.project}/topics/${each.value.topic}');
-    expect(pushConfig.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}' }]);
+    expect(pushConfig.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}', audience: '${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}' }]);
     // Dead-lettering needs the Pub/Sub service agent on both ends.
     expect(resource.google_pubsub_topic_iam_member!.dead_letter_publisher![0]!.role).toBe('roles/pubsub.publisher');
     expect(resource.google_pubsub_subscription_iam_member!.dead_letter_subscriber![0]!.role).toBe('roles/pubsub.subscriber');
@@ -39,11 +39,17 @@ describe('infra/ agrees with the code, checked offline', () => {
   it('deploys every registered function under its own name as entry point, each with its own account', async () => {
     const { resource } = await hcl();
     const fn = resource.google_cloudfunctions2_function!.fn![0]!;
-    expect(fn.for_each).toBe('${toset(var.topology.functions)}');
+    expect(fn.for_each).toBe('${var.topology.functions}');
+    expect(fn.name).toBe('tdl-${each.key}');
     const build = (fn.build_config as Array<Record<string, unknown>>)[0]!;
-    expect(build).toMatchObject({ runtime: 'nodejs20', entry_point: '${each.value}' });
+    expect(build).toMatchObject({ runtime: '${local.function_runtime}', entry_point: '${each.value.entry_point}' });
     const service = (fn.service_config as Array<Record<string, unknown>>)[0]!;
-    expect(service.service_account_email).toBe('${google_service_account.fn[each.value].email}');
+    expect(service.service_account_email).toBe('${google_service_account.fn[each.key].email}');
+    // Entry points are identifiers (no hyphen); deployed names and accounts are lowercase.
+    for (const [name, { entry_point }] of Object.entries((await topologyVars()).functions)) {
+      expect(entry_point, name).toMatch(/^[A-Za-z_$][A-Za-z0-9_$]*$/);
+      expect(`tdl-fn-${name}`, 'a service account id').toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+    }
     // Only the pusher may invoke them.
     expect(resource.google_cloud_run_v2_service_iam_member!.invoker![0]).toMatchObject({ role: 'roles/run.invoker', member: 'serviceAccount:${google_service_account.pusher.email}' });
   });
@@ -51,8 +57,8 @@ describe('infra/ agrees with the code, checked offline', () => {
   it('gives the analyze function the memory two cycles of a large suite need, the others the default', async () => {
     const { resource, locals } = await hcl();
     const service = (resource.google_cloudfunctions2_function!.fn![0]!.service_config as Array<Record<string, unknown>>)[0]!;
-    expect(service.available_memory).toBe('${lookup(local.function_resources, each.value, local.default_function_resources).memory}');
-    expect(Object.keys(locals.function_resources as object)).toEqual([FUNCTIONS.analyze]);
+    expect(service.available_memory).toBe('${lookup(local.function_resources, each.key, local.default_function_resources).memory}');
+    expect(Object.keys(locals.function_resources as object)).toEqual([deployedName(FUNCTIONS.analyze)]);
     expect(locals.function_resources).toEqual({ analyze: { memory: '2Gi', cpu: '1' } });
     expect(locals.default_function_resources).toEqual({ memory: '512Mi', cpu: '0.333' });
   });
@@ -74,7 +80,6 @@ describe('infra/ agrees with the code, checked offline', () => {
     expect(pkg.main).toBe('dist/functions/index.js');
     expect(pkg.scripts['gcp-build']).toBe('npm run build');
     expect(pkg.dependencies['@google-cloud/functions-framework']).toBeDefined();
-    expect(pkg.engines.node).toBe('>=20');
   });
 
   it('every substitution the Cloud Build triggers set is one cloudbuild.yaml declares', async () => {
