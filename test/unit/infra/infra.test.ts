@@ -6,6 +6,7 @@ import { FUNCTIONS, SUBSCRIPTIONS, TOPICS, deployedName, terraformTopology } fro
 import { loadCloudbuild } from './cloudbuild.js';
 import { DEDUP_TTL_FIELD } from '../../../shared/adapters/firestore/loop-store.js';
 import { hcl, infra, root, topologyVars } from './hcl.js';
+import { DeployRequested, LoopId, deployRequestedAttributes } from '../../../shared/chain/messages.js';
 
 describe('infra/ agrees with the code, checked offline', () => {
   it('topology.auto.tfvars.json is generated from shared/chain/topology.ts and up to date', async () => {
@@ -89,5 +90,56 @@ describe('infra/ agrees with the code, checked offline', () => {
       const set = Object.keys((blocks[0]!.substitutions as Record<string, string> | undefined) ?? {});
       expect(set.filter((k) => !declared.includes(k)), `google_cloudbuild_trigger.${name} sets substitutions cloudbuild.yaml does not declare (ALLOW_LOOSE would hide them)`).toEqual([]);
     }
+  });
+
+  it('the redeploy trigger binds only what every deploy-requested carries, a tdl rerun included, and builds the branch it names', async () => {
+    const { resource } = await hcl();
+    const trigger = resource.google_cloudbuild_trigger!.deploy_requested![0]!;
+    const bindings = Object.entries(trigger.substitutions as Record<string, string>).flatMap(([k, v]) => {
+      const m = /^\$\(body\.message\.(data|attributes)\.(\w+)\)$/.exec(v);
+      return m ? [{ substitution: k, from: m[1]!, field: m[2]! }] : [];
+    });
+    // What `tdl rerun --redeploy` publishes: only the required fields (cli/commands/rerun.ts).
+    const rerun = DeployRequested.parse({ loopId: 'shop-main', trigger: 'manual', branch: 'main', reason: 're-run by hand', requestedAt: '2026-12-03T09:00:00.000Z' });
+    // On the wire: the publisher sends the parsed message, so a field with a default is always there.
+    const required = Object.entries(DeployRequested.shape).filter(([, schema]) => !schema.safeParse(undefined).success).map(([k]) => k);
+    const minimal = Object.fromEntries(Object.entries(rerun).filter(([k]) => required.includes(k)));
+    const onTheWire = Object.keys(DeployRequested.parse(minimal));
+    for (const b of bindings.filter((x) => x.from === 'data')) expect(onTheWire, `${b.substitution} binds data.${b.field}, which a deploy-requested may lack`).toContain(b.field);
+    const attributes = Object.keys(deployRequestedAttributes(rerun));
+    for (const b of bindings.filter((x) => x.from === 'attributes')) expect(attributes, `${b.substitution} binds attributes.${b.field}, which the publisher does not set`).toContain(b.field);
+    // The optional facts arrive as attributes, so a redeploy verdict's cycle, commit and backoff reach the build.
+    expect(Object.fromEntries(bindings.map((b) => [b.substitution, `${b.from}.${b.field}`]))).toMatchObject({
+      _LOOP_ID: 'data.loopId', _BRANCH: 'data.branch', _CYCLE: 'attributes.cycle', _COMMIT: 'attributes.commit', _NOT_BEFORE: 'attributes.notBefore',
+    });
+    expect(deployRequestedAttributes({ ...rerun, cycle: 4, commit: 'a1b2c3d', notBefore: '2026-12-03T09:01:00.000Z' })).toEqual({ cycle: '4', commit: 'a1b2c3d', notBefore: '2026-12-03T09:01:00.000Z' });
+    expect(deployRequestedAttributes(rerun)).toEqual({ cycle: '', commit: '', notBefore: '' });
+    // The branch of the message, not a fixed one.
+    expect((trigger.source_to_build as Array<Record<string, string>>)[0]!.ref).toBe('refs/heads/$_BRANCH');
+    expect((trigger.git_file_source as Array<Record<string, string>>)[0]!.revision).toBe('refs/heads/$_BRANCH');
+    const build = await loadCloudbuild();
+    for (const name of ['_BRANCH', '_COMMIT', '_NOT_BEFORE', '_CYCLE']) expect(build.substitutions, name).toHaveProperty(name);
+  });
+
+  it('the test job runs the installed bin of this package, never npx tdl, and is not deletion-protected by accident', async () => {
+    const { resource, variable } = await hcl();
+    const job = resource.google_cloud_run_v2_job!.tests![0]!;
+    expect(job.deletion_protection).toBe(false);
+    const container = ((job.template as Array<{ template: Array<{ containers: Array<Record<string, unknown>> }> }>)[0]!.template[0]!.containers[0])!;
+    expect(container.command).toEqual(['${var.tdl_bin}', 'job', '--']);
+    expect(JSON.stringify(resource)).not.toMatch(/"npx"/);
+    expect(variable.tdl_bin![0]!.default).toMatch(/^\/.*\/node_modules\/\.bin\/tdl$/);
+  });
+
+  it('the loop id variable accepts exactly the loop ids the messages accept, short enough for the trigger names', async () => {
+    const { variable } = await hcl();
+    const condition = (variable.loop_id![0]!.validation as Array<{ condition: string }>)[0]!.condition;
+    const pattern = /can\(regex\("([^"]+)", var\.loop_id\)\)/.exec(condition)?.[1];
+    expect(pattern).toBeDefined();
+    for (const id of ['shop-main', 'a', '0-api', '-x', 'Shop', 'shop_main', 'x'.repeat(63), 'x'.repeat(64), '']) {
+      expect(new RegExp(pattern!).test(id), JSON.stringify(id)).toBe(LoopId.safeParse(id).success);
+    }
+    const maxLength = Number(/length\(var\.loop_id\) <= (\d+)/.exec(condition)?.[1]);
+    expect(`tdl-${'x'.repeat(maxLength)}-deploy-requested`.length).toBeLessThanOrEqual(64);
   });
 });
