@@ -13,6 +13,8 @@ them in the cycle and publishes tests-finished.
 Environment: TDL_LOOP_ID, TDL_CYCLE, TDL_JOB_ID (set by whoever launched the job),
 TDL_RESULTS (comma-separated globs, when --results is not given), GOOGLE_CLOUD_PROJECT,
 and the emulator hosts locally. TDL_URL_<SERVICE> and BASE_URL reach the suite unchanged.
+TDL_SUITE_NODE_OPTIONS, when set, is the suite's NODE_OPTIONS (the job image sets the job's
+own heap flags in NODE_OPTIONS, which the suite must not inherit).
 
 Exit: 0 all tests passed; 1 tests failed; 2 usage; 3 the suite crashed or wrote no
 readable results; 4 the cycle had moved on, results not recorded.`;
@@ -47,7 +49,7 @@ export const jobCommand: Command = {
         jobId,
         command: argv.slice(dash + 1),
         cwd: process.cwd(),
-        env: {},
+        env: suiteEnv(env),
         resultGlobs: globs,
         timeoutSeconds,
         say: (line) => process.stdout.write(`${line}\n`),
@@ -71,3 +73,8 @@ export const jobCommand: Command = {
     }
   },
 };
+
+/** What the suite's environment changes from the job's: its own NODE_OPTIONS, when one is given. */
+export function suiteEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env.TDL_SUITE_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: env.TDL_SUITE_NODE_OPTIONS };
+}
