@@ -6,7 +6,7 @@ import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
 import { createJsonLogger } from './adapters/json-logger.js';
-import { systemClock, type TestJobLauncher } from './ports/services.js';
+import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
 import { ConfigError, TransientError } from './kernel/errors.js';
 import { defaultAnalyzer } from './analysis/default-analyzer.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
@@ -31,6 +31,8 @@ export interface Services {
   control: ReturnType<typeof createControl>;
   recordResults: ReturnType<typeof createRecordResults>;
   log: ReturnType<typeof createJsonLogger>;
+  /** ID tokens for private services, when TDL_ID_TOKENS=metadata. */
+  idTokens: IdTokenSource | undefined;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
   const log = createJsonLogger(component);
   const base = { store, publisher, clock: systemClock, log };
+  const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
   let launcher: Promise<TestJobLauncher> | undefined;
   const lazyLauncher: TestJobLauncher = {
     launch: async (request) => {
@@ -56,13 +59,14 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   };
   return {
     env,
+    idTokens,
     store,
     publisher,
     log,
     runTests: createRunTests({
       ...base,
-      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS),
-      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS),
+      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
+      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
     analyze: createAnalyze({ ...base, analyzer: defaultAnalyzer }),
@@ -73,6 +77,17 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     async close() {
       await publisher.close();
       await firestore.terminate();
+    },
+  };
+}
+
+/** google-auth-library is loaded on the first token, not at cold start (the test job counts its megabytes). */
+function lazyMetadataIdTokens(): IdTokenSource {
+  let source: Promise<IdTokenSource> | undefined;
+  return {
+    token: async (audience) => {
+      source ??= import('./adapters/http/metadata-id-tokens.js').then((m) => new m.MetadataIdTokens());
+      return (await source).token(audience);
     },
   };
 }

@@ -72,8 +72,8 @@ describe('the test job image (infra/test-job/Dockerfile), read', () => {
     expect(env.NODE_OPTIONS).toBe('--max-old-space-size=64 --max-semi-space-size=2');
     expect(env.TDL_SUITE_NODE_OPTIONS).toBe('');
     // What tdl job gives the suite under that environment: V8's defaults, not 64 MB.
-    expect(suiteEnv({ NODE_OPTIONS: env.NODE_OPTIONS, TDL_SUITE_NODE_OPTIONS: env.TDL_SUITE_NODE_OPTIONS })).toEqual({ NODE_OPTIONS: '' });
-    expect(suiteEnv({ NODE_OPTIONS: '--max-old-space-size=64' }), 'locally, without the variable, nothing changes').toEqual({});
+    expect(await suiteEnv({ NODE_OPTIONS: env.NODE_OPTIONS, TDL_SUITE_NODE_OPTIONS: env.TDL_SUITE_NODE_OPTIONS })).toEqual({ NODE_OPTIONS: '' });
+    expect(await suiteEnv({ NODE_OPTIONS: '--max-old-space-size=64' }), 'locally, without the variable, nothing changes').toEqual({});
   });
 
   it('leaves host node_modules, git history and earlier results out of the build context', async () => {
