@@ -47,7 +47,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
   const store = new FirestoreLoopStore(firestore);
   const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
-  const log = createJsonLogger(component);
+  const log = createJsonLogger(component, undefined, env.GOOGLE_CLOUD_PROJECT);
   const base = { store, publisher, clock: systemClock, log };
   const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
   let launcher: Promise<TestJobLauncher> | undefined;
