@@ -25,13 +25,18 @@ resource "google_monitoring_alert_policy" "dead_letter" {
   depends_on            = [google_project_service.apis]
 }
 
+locals {
+  # A 2nd-gen function's Cloud Run service has the function's name.
+  function_service_names = join(", ", [for name, _ in var.topology.functions : "\"tdl-${name}\""])
+}
+
 resource "google_monitoring_alert_policy" "function_errors" {
   display_name = "test-deploy-loop: a function answers with errors"
   combiner     = "OR"
   conditions {
-    display_name = "5xx answers of the tdl- functions"
+    display_name = "5xx answers of a tdl function"
     condition_threshold {
-      filter          = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = starts_with(\"tdl-\") AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\""
+      filter          = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = one_of(${local.function_service_names}) AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\""
       comparison      = "COMPARISON_GT"
       threshold_value = var.function_error_threshold
       duration        = "300s"

@@ -51,6 +51,13 @@ resource "google_cloudbuildv2_repository" "repo" {
   location          = var.region
   parent_connection = "projects/${var.project}/locations/${var.region}/connections/${var.github_connection}"
   remote_uri        = "${local.github_uri}.git"
+
+  lifecycle {
+    precondition {
+      condition     = var.github_connection != ""
+      error_message = "github_generation = 2 needs github_connection: the name of a 2nd-gen Cloud Build connection to GitHub in var.region (or set github_generation = 1)."
+    }
+  }
 }
 
 resource "google_cloudbuild_trigger" "push" {

@@ -143,6 +143,10 @@ variable "function_error_threshold" {
   description = "5xx answers of one function in 5 minutes above which the function-error alert fires."
   type        = number
   default     = 5
+  validation {
+    condition     = var.function_error_threshold >= 0
+    error_message = "function_error_threshold must be 0 or more."
+  }
 }
 
 variable "firestore_location" {

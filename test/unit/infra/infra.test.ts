@@ -142,4 +142,36 @@ describe('infra/ agrees with the code, checked offline', () => {
     const maxLength = Number(/length\(var\.loop_id\) <= (\d+)/.exec(condition)?.[1]);
     expect(`tdl-${'x'.repeat(maxLength)}-deploy-requested`.length).toBeLessThanOrEqual(64);
   });
+
+  it('images go to a repository of its own with a cleanup policy, the one cloudbuild.yaml pushes to', async () => {
+    const { resource, variable } = await hcl();
+    const repo = resource.google_artifact_registry_repository!.images![0]!;
+    expect(repo).toMatchObject({ repository_id: '${var.artifact_repository}', format: 'DOCKER', cleanup_policy_dry_run: false });
+    const policies = repo.cleanup_policies as Array<Record<string, unknown>>;
+    expect(policies.map((p) => p.action).sort()).toEqual(['DELETE', 'KEEP']);
+    expect(policies.find((p) => p.action === 'KEEP')!.most_recent_versions).toEqual([{ keep_count: '${var.images_kept}' }]);
+    expect(variable.artifact_repository![0]!.default).toBe((await loadCloudbuild()).substitutions._REPOSITORY);
+    for (const [name, blocks] of Object.entries(resource.google_cloudbuild_trigger!)) {
+      expect((blocks[0]!.substitutions as Record<string, string>)._REPOSITORY, name).toBe('${google_artifact_registry_repository.images.repository_id}');
+    }
+  });
+
+  it('enables every API the resources need, iam, cloudresourcemanager and storage included', async () => {
+    const { resource } = await hcl();
+    const forEach = resource.google_project_service!.apis![0]!.for_each as string;
+    expect(forEach).toMatch(/^\$\{toset\(\[[\s\S]*\]\)\}$/);
+    const apis = [...forEach.matchAll(/"([a-z.]+\.googleapis\.com)"/g)].map((m) => m[1]);
+    expect(apis).toEqual(expect.arrayContaining(['iam.googleapis.com', 'cloudresourcemanager.googleapis.com', 'storage.googleapis.com', 'artifactregistry.googleapis.com', 'monitoring.googleapis.com', 'cloudfunctions.googleapis.com', 'run.googleapis.com', 'cloudbuild.googleapis.com', 'pubsub.googleapis.com', 'firestore.googleapis.com', 'cloudscheduler.googleapis.com']));
+  });
+
+  it('alerts on a dead-lettered message and on the functions answering 5xx', async () => {
+    const { resource, locals } = await hcl();
+    const condition = (name: string) => ((resource.google_monitoring_alert_policy![name]![0]!.conditions as Array<{ condition_threshold: Array<Record<string, unknown>> }>)[0]!.condition_threshold[0]!);
+    expect(condition('dead_letter').filter).toBe('resource.type = "pubsub_topic" AND resource.labels.topic_id = "${var.topology.dead_letter_topic}" AND metric.type = "pubsub.googleapis.com/topic/send_message_operation_count"');
+    expect(condition('dead_letter')).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 0 });
+    expect(condition('function_errors').filter).toMatch(/resource\.labels\.service_name = one_of\(\$\{local\.function_service_names\}\).*response_code_class = "5xx"/);
+    // The services are the functions' own names: tdl-<deployed name>, as the functions are named.
+    expect(locals.function_service_names).toBe('${join(", ", [for name, _ in var.topology.functions : "\\"tdl-${name}\\""])}');
+    expect(resource.google_cloudfunctions2_function!.fn![0]!.name).toBe('tdl-${each.key}');
+  });
 });
