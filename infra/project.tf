@@ -6,17 +6,16 @@ locals {
   pubsub_agent             = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
   # The team's Cloud Run services, from the comma-separated var.services.
   service_names = [for s in split(",", var.services) : trimspace(s) if trimspace(s) != ""]
-  # What each function's code publishes; nothing else is granted. test/unit/infra/iam.test.ts
-  # reads it from the code and fails when this differs. Every function reports rejected input
-  # on loop-events. run-tests, analyze, report and the watchdog also republish abandoned
-  # outbox entries of a cycle (publishAbandoned), which any step may have written, so they
-  # publish every outbox topic; control publishes only what its own verdict writes.
+  # What each identity publishes: PUBLISHES in shared/chain/topology.ts, which each one's
+  # publisher enforces at run time; test/unit/infra/iam.test.ts fails when these differ. Every
+  # function reports rejected input on loop-events; run-tests, analyze, report and the watchdog
+  # also republish abandoned outbox entries, which any step may have written, so they publish
+  # every outbox topic; control publishes only what its own verdict writes.
   outbox_topics = ["analysis-finished", "deploy-requested", "loop-events", "tests-finished"]
-  # What `tdl rerun` and `tdl cancel` publish (cli/commands/rerun.ts; the IAM test reads it
-  # from there): the operators' only topics.
+  # PUBLISHES.operators: what `tdl rerun` and `tdl cancel` publish, the operators' only topics.
   operator_topics = ["deploy-finished", "deploy-requested", "loop-control"]
-  # What `tdl watch` subscribes to (cli/commands/watch.ts creates a subscription of its own
-  # there, named with the prefix below, and deletes it on the way out).
+  # WATCH in shared/chain/topology.ts: `tdl watch` creates a subscription of its own on this
+  # topic, named with this prefix, and deletes it on the way out.
   operator_subscribed_topics = ["loop-events"]
   watch_subscription_prefix  = "tdl-watch-"
   publishes = {

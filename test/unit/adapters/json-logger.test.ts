@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createJsonLogger, traceFields } from '../../../shared/adapters/json-logger.js';
-import { pubsubHandler, type HandlerDeps } from '../../../shared/chain/handler.js';
+import { pubsubHandler, type HandlerDeps } from '../../../shared/chain/delivery/handler.js';
 import { TransientError } from '../../../shared/kernel/errors.js';
 
 /** What Cloud Logging receives from a handled push: one JSON line per entry. */

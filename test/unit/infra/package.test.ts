@@ -40,7 +40,7 @@ describe('the packed package installs into an empty project and its tdl runs', (
     const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const shipped = files.map((f) => f.path);
     // Built by prepack, and only what a user runs: no sources, tests or benches.
-    expect(shipped).toEqual(expect.arrayContaining(['bin/tdl.js', 'dist/cli/main.js', 'dist/functions/index.js', 'dist/shared/composition.js', 'package.json', 'infra/test-job/Dockerfile']));
+    expect(shipped).toEqual(expect.arrayContaining(['bin/tdl.js', 'dist/cli/commands/main.js', 'dist/functions/index.js', 'dist/shared/composition.js', 'package.json', 'infra/test-job/Dockerfile']));
     expect(shipped.filter((f) => /\.ts$|^test\/|^bench\/|^dist\/bench\/|^dist\/scripts\//.test(f))).toEqual([]);
 
     const project = path.join(dir, 'empty-project');

@@ -1,10 +1,10 @@
-import { InvalidInputError } from '../kernel/errors.js';
-import type { MessageOf, SchemaTopic } from './messages.js';
-import type { Logger, Publisher } from '../ports/services.js';
-import type { LoopStore } from '../ports/loop-store.js';
-import type { StepOutcome } from '../kernel/step-deps.js';
+import { InvalidInputError } from '../../kernel/errors.js';
+import type { MessageOf, SchemaTopic } from '../messages.js';
+import type { Logger, Publisher } from '../../ports/services.js';
+import type { LoopStore } from '../../ports/loop-store.js';
+import type { StepOutcome } from '../lifecycle/step-deps.js';
 import { decodePubSubEvent, peekMessage, type CloudEventLike } from './decode.js';
-import { withLogContext } from '../kernel/log-context.js';
+import { withLogContext } from '../../kernel/log-context.js';
 
 /**
  * The request's trace context: functions-framework copies the push request's `traceparent`
