@@ -8,7 +8,7 @@ import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
 import { createJsonLogger } from './adapters/json-logger.js';
 import { FUNCTIONS, PUBLISHES, type FunctionName } from './chain/topology.js';
 import { allowedTopics } from './chain/lifecycle/allowed-topics.js';
-import { systemClock, type TestJobLauncher } from './ports/services.js';
+import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
 import { ConfigError, TransientError } from './kernel/errors.js';
 import { defaultAnalyzer } from './analysis/default-analyzer.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
@@ -33,6 +33,8 @@ export interface Services {
   control: ReturnType<typeof createControl>;
   recordResults: ReturnType<typeof createRecordResults>;
   log: ReturnType<typeof createJsonLogger>;
+  /** ID tokens for private services, when TDL_ID_TOKENS=metadata. */
+  idTokens: IdTokenSource | undefined;
   close(): Promise<void>;
 }
 
@@ -47,8 +49,9 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
   const store = new FirestoreLoopStore(firestore);
   const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
-  const log = createJsonLogger(component);
+  const log = createJsonLogger(component, undefined, env.GOOGLE_CLOUD_PROJECT);
   const base = { store, publisher, clock: systemClock, log };
+  const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
   /** Each step publishes through a publisher that holds it to what the topology declares. */
   const as = (who: FunctionName | 'test job', topics: readonly string[]) => ({ ...base, publisher: allowedTopics(publisher, who, topics) });
   const fn = (name: FunctionName) => as(name, PUBLISHES.functions[name]);
@@ -61,13 +64,14 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   };
   return {
     env,
+    idTokens,
     store,
     publisher,
     log,
     runTests: createRunTests({
       ...fn(FUNCTIONS.runTests),
-      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS),
-      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS),
+      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
+      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
     analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer }),
@@ -78,6 +82,17 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     async close() {
       await publisher.close();
       await firestore.terminate();
+    },
+  };
+}
+
+/** google-auth-library is loaded on the first token, not at cold start (the test job counts its megabytes). */
+function lazyMetadataIdTokens(): IdTokenSource {
+  let source: Promise<IdTokenSource> | undefined;
+  return {
+    token: async (audience) => {
+      source ??= import('./adapters/http/metadata-id-tokens.js').then((m) => new m.MetadataIdTokens());
+      return (await source).token(audience);
     },
   };
 }

@@ -11,6 +11,7 @@ import { evaluateCommand } from './evaluate.js';
 import { classifyCommand } from './classify.js';
 import { resultsCommand } from './results.js';
 import { registerCommand } from './register.js';
+import { packageVersion } from '../version.js';
 
 const COMMANDS: Command[] = [
   localCommand,
@@ -32,7 +33,7 @@ export function help(): string {
   return [
     'tdl: the test-deploy loop. Deploy, run the end-to-end suite, find out why it fails, report, redeploy.',
     '',
-    'Usage: tdl <command> [options]   (tdl <command> --help for one command)',
+    'Usage: tdl <command> [options]   (tdl <command> --help for one command; tdl --version)',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
@@ -46,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${help()}\n`);
     return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

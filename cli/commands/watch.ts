@@ -5,7 +5,7 @@ import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
 import { LoopEvent } from '../../shared/chain/messages.js';
-import { TOPICS } from '../../shared/chain/topology.js';
+import { WATCH } from '../../shared/chain/topology.js';
 import { isLoopEnded } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
@@ -32,7 +32,7 @@ export const watchCommand: Command = {
     const loopId = positionals[0];
     const conn = await connect(values.project);
     // A subscription of our own: every watcher sees every event; it is deleted on the way out.
-    const [sub] = await conn.pubsub.topic(TOPICS.loopEvents).createSubscription(`tdl-watch-${randomUUID().slice(0, 8)}`, {
+    const [sub] = await conn.pubsub.topic(WATCH.topic).createSubscription(`${WATCH.subscriptionPrefix}${randomUUID().slice(0, 8)}`, {
       ackDeadlineSeconds: 10,
       expirationPolicy: { ttl: { seconds: 86_400 } },
     });

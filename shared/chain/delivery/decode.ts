@@ -18,6 +18,8 @@ const PubSubEnvelope = z.object({
 export interface CloudEventLike {
   id?: string;
   data?: unknown;
+  /** W3C trace context of the request, when it carried one (functions-framework sets it). */
+  traceparent?: string;
 }
 
 export interface DecodedMessage<T> {

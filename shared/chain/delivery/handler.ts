@@ -4,6 +4,18 @@ import type { Logger, Publisher } from '../../ports/services.js';
 import type { DeliveryRecords } from '../../ports/loop-store.js';
 import type { StepOutcome } from '../lifecycle/step-deps.js';
 import { decodePubSubEvent, peekMessage, type CloudEventLike } from './decode.js';
+import { withLogContext } from '../../kernel/log-context.js';
+
+/**
+ * The request's trace context: functions-framework copies the push request's `traceparent`
+ * header onto the event; a publisher with OpenTelemetry puts it in the message's attributes.
+ */
+function traceparentOf(event: CloudEventLike): string | undefined {
+  if (typeof event.traceparent === 'string') return event.traceparent;
+  const message = (event.data as { message?: { attributes?: Record<string, unknown> } } | undefined)?.message;
+  const attribute = message?.attributes?.googclient_traceparent;
+  return typeof attribute === 'string' ? attribute : undefined;
+}
 
 export interface HandlerDeps {
   store: DeliveryRecords;
@@ -21,24 +33,29 @@ export function pubsubHandler<T extends SchemaTopic>(
   deps: () => HandlerDeps,
   step: (data: MessageOf<T>, messageId: string) => Promise<StepOutcome>,
 ): (event: CloudEventLike) => Promise<void> {
-  return async (event) => {
-    let decoded;
-    try {
-      decoded = decodePubSubEvent(topic, event);
-    } catch (error) {
-      if (error instanceof InvalidInputError) return reject(deps(), topic, event, error);
-      throw error;
-    }
-    try {
-      await step(decoded.data, decoded.messageId);
-    } catch (error) {
-      if (error instanceof InvalidInputError) return reject(deps(), topic, event, error);
-      deps().log.error(`${topic} ${decoded.messageId}: ${(error as Error).message}; will be redelivered`, {
-        error: (error as Error).name,
-      });
-      throw error;
-    }
-  };
+  return (event) => withLogContext({ traceparent: traceparentOf(event) }, () => handle(topic, deps, step, event));
+}
+
+async function handle<T extends SchemaTopic>(
+  topic: T,
+  deps: () => HandlerDeps,
+  step: (data: MessageOf<T>, messageId: string) => Promise<StepOutcome>,
+  event: CloudEventLike,
+): Promise<void> {
+  let decoded;
+  try {
+    decoded = decodePubSubEvent(topic, event);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return reject(deps(), topic, event, error);
+    throw error;
+  }
+  try {
+    await step(decoded.data, decoded.messageId);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return reject(deps(), topic, event, error);
+    deps().log.error(`${topic} ${decoded.messageId}: ${(error as Error).message}; will be redelivered`, { error });
+    throw error;
+  }
 }
 
 async function reject(deps: HandlerDeps, topic: string, event: CloudEventLike, error: InvalidInputError): Promise<void> {
