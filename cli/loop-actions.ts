@@ -1,6 +1,11 @@
 import { userInfo } from 'node:os';
 import type { LoopStore } from '../shared/ports/loop-store.js';
 import type { Publisher } from '../shared/ports/services.js';
+import { PUBLISHES } from '../shared/chain/topology.js';
+import { allowedTopics } from '../shared/chain/lifecycle/allowed-topics.js';
+
+/** A person steering loops publishes only what infra/ grants operators (PUBLISHES.operators). */
+const operator = (deps: { publisher: Publisher }) => allowedTopics(deps.publisher, 'an operator', PUBLISHES.operators);
 
 /**
  * What a person steering a loop publishes: `tdl rerun`, `tdl cancel` and the dashboard's
@@ -34,7 +39,7 @@ export async function requestRerun(deps: OperatorDeps, loopId: string, mode: 're
     if (!current?.commit || !current.buildId || current.services.length === 0) {
       return { ok: false, why: `loop ${loopId} has no deployment to test again; use --redeploy` };
     }
-    const messageId = await deps.publisher.publish('deploy-finished', {
+    const messageId = await operator(deps).publish('deploy-finished', {
       loopId,
       trigger: 'retest',
       branch: current.branch ?? loop.config.branch,
@@ -47,7 +52,7 @@ export async function requestRerun(deps: OperatorDeps, loopId: string, mode: 're
     });
     return { ok: true, loopId, topic: 'deploy-finished', messageId };
   }
-  const messageId = await deps.publisher.publish('deploy-requested', {
+  const messageId = await operator(deps).publish('deploy-requested', {
     loopId,
     trigger: 'manual',
     branch: current?.branch ?? loop.config.branch,
@@ -60,7 +65,7 @@ export async function requestRerun(deps: OperatorDeps, loopId: string, mode: 're
 /** Cancels a loop: publishes loop-control; its running cycle ends "cancelled". */
 export async function requestCancel(deps: OperatorDeps, loopId: string, reason: string, requestedBy: string): Promise<Published> {
   if (!(await deps.store.getLoop(loopId))) return { ok: false, why: `no loop "${loopId}"` };
-  const messageId = await deps.publisher.publish('loop-control', {
+  const messageId = await operator(deps).publish('loop-control', {
     loopId,
     action: 'cancel',
     reason,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message, PubSub } from '@google-cloud/pubsub';
 import { LoopEvent } from '../shared/chain/messages.js';
-import { TOPICS } from '../shared/chain/topology.js';
+import { WATCH } from '../shared/chain/topology.js';
 
 /** A subscription of one reader's own to loop-events; `close` deletes it. */
 export interface LoopEventFeed {
@@ -9,17 +9,17 @@ export interface LoopEventFeed {
 }
 
 /**
- * Follows loop-events on a subscription of its own (`name-xxxxxxxx`), so every reader (a
- * `tdl watch`, a dashboard) sees every event. Messages that are not a LoopEvent are acked
+ * Follows loop-events on a subscription of its own (`tdl-watch-xxxxxxxx`: the prefix infra/
+ * lets operators use), so every reader (a `tdl watch`, a dashboard) sees every event. Messages that are not a LoopEvent are acked
  * and skipped. The subscription expires after a day unused, should `close` never run.
  * With `existing`, reads that subscription instead (one infra/ made, for a reader whose account
  * may not create subscriptions) and leaves it in place on `close`.
  */
-export async function followLoopEvents(pubsub: PubSub, name: string, onEvent: (event: LoopEvent) => void, existing?: string): Promise<LoopEventFeed> {
+export async function followLoopEvents(pubsub: PubSub, onEvent: (event: LoopEvent) => void, existing?: string): Promise<LoopEventFeed> {
   const sub = existing
     ? pubsub.subscription(existing)
     : (
-        await pubsub.topic(TOPICS.loopEvents).createSubscription(`${name}-${randomUUID().slice(0, 8)}`, {
+        await pubsub.topic(WATCH.topic).createSubscription(`${WATCH.subscriptionPrefix}${randomUUID().slice(0, 8)}`, {
           ackDeadlineSeconds: 10,
           expirationPolicy: { ttl: { seconds: 86_400 } },
         })

@@ -104,7 +104,7 @@ export const localCommand: Command = {
 
 /** The dashboard on the loop's own clients: read-only, on 127.0.0.1, on `port` or a free one if it is taken. */
 async function serveDashboard(world: LocalWorld, port: number) {
-  const deps = { store: world.store, publisher: world.publisher, follow: (onEvent: Parameters<typeof followLoopEvents>[2]) => followLoopEvents(world.pubsub, 'tdl-local-ui', onEvent) };
+  const deps = { store: world.store, publisher: world.publisher, follow: (onEvent: Parameters<typeof followLoopEvents>[1]) => followLoopEvents(world.pubsub, onEvent) };
   const options = { where: `the local emulators (project ${world.projectId})`, host: '127.0.0.1' };
   return startDashboard(deps, { ...options, port }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' || port === 0) throw error;

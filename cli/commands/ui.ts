@@ -37,7 +37,7 @@ export const uiCommand: Command = {
     const conn = await connect(values.project);
     try {
       const dashboard = await startDashboard(
-        { store: conn.store, publisher: conn.publisher, follow: (onEvent) => followLoopEvents(conn.pubsub, 'tdl-ui', onEvent, values.subscription) },
+        { store: conn.store, publisher: conn.publisher, follow: (onEvent) => followLoopEvents(conn.pubsub, onEvent, values.subscription) },
         { where: conn.target, host: values.host!, port, allowActions: values['allow-actions'] },
       ).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`--port: ${values.host}:${port} is taken; pass another --port (0 picks a free one)`);

@@ -32,7 +32,7 @@ export const watchCommand: Command = {
     // Subscribed before the loop is read, so an end between the two is not missed.
     const early: LoopEvent[] = [];
     let onEvent: (e: LoopEvent) => void = (e) => early.push(e);
-    const feed = await followLoopEvents(conn.pubsub, 'tdl-watch', (e) => onEvent(e));
+    const feed = await followLoopEvents(conn.pubsub, (e) => onEvent(e));
     try {
       if (loopId) {
         const loop = await conn.store.getLoop(loopId);
@@ -48,15 +48,30 @@ export const watchCommand: Command = {
       } else if (!values.json) {
         out(`watching every loop on ${conn.target}; Ctrl-C stops`);
       }
+      const verdictsSeen = new Set<number>();
+      let ending: NodeJS.Timeout | undefined;
       const ended = await new Promise<string | null>((resolve) => {
         const timeout = values.timeout ? setTimeout(() => resolve(null), Number(values.timeout) * 1000) : undefined;
         process.once('SIGINT', () => resolve(null));
-        onEvent = (e) => {
-          if (loopId && e.loopId !== loopId) return;
-          out(values.json ? JSON.stringify(e) : describe(e));
-          if (loopId && e.type === 'loop-ended') {
-            clearTimeout(timeout);
-            resolve(e.status ?? 'ended');
+        onEvent = (event) => {
+          if (loopId && event.loopId !== loopId) return;
+          const e = { data: event };
+          const print = (x: LoopEvent) => out(values.json ? JSON.stringify(x) : describe(x));
+          if (!(loopId && e.data.type === 'loop-ended')) print(e.data);
+          if (e.data.type === 'verdict' && e.data.cycle !== undefined) verdictsSeen.add(e.data.cycle);
+          if (loopId && e.data.type === 'loop-ended' && !ending) {
+            // Pub/Sub does not keep order: the cycle's verdict, published just before, may come
+            // after this. Wait a moment for it; if it still has not come, say it from this event,
+            // then that the loop ended.
+            const end = e.data;
+            ending = setTimeout(() => {
+              if (end.cycle !== undefined && end.verdict && !verdictsSeen.has(end.cycle)) {
+                print({ ...end, type: 'verdict' });
+              }
+              print(end);
+              clearTimeout(timeout);
+              resolve(end.status ?? 'ended');
+            }, ORDER_GRACE_MS);
           }
         };
         early.splice(0).forEach(onEvent);
@@ -69,6 +84,9 @@ export const watchCommand: Command = {
     }
   },
 };
+
+/** How long watch listens after a loop ended, for the events Pub/Sub delivers out of order. */
+const ORDER_GRACE_MS = 1500;
 
 function describe(e: LoopEvent): string {
   const time = e.at.slice(11, 19);

@@ -26,7 +26,7 @@ const LOOP = 'ui-hostile';
 
 function dashboard(allowActions: boolean) {
   return startDashboard(
-    { store: h.store, publisher: h.publisher, follow: (onEvent) => followLoopEvents(h.pubsub, 'it-ui', onEvent) },
+    { store: h.store, publisher: h.publisher, follow: (onEvent) => followLoopEvents(h.pubsub, onEvent) },
     { where: `project ${h.projectId}`, host: '127.0.0.1', port: 0, allowActions },
   );
 }
