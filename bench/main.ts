@@ -36,11 +36,10 @@ async function main(): Promise<number> {
   const out = values.json ? process.stderr : process.stdout;
   say(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const emulators = await startEmulators({ log: say });
-  Object.assign(process.env, emulators.env);
   try {
     const jobSizes = quick ? [100_000] : [100_000, 500_000];
     if (values.only === 'job-ingest') {
-      const job = await measureJobIngest(jobSizes, emulators.env, say);
+      const job = await measureJobIngest(jobSizes, emulators, say);
       writeJobIngest(out, job);
       if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: { cores: os.cpus().length, node: process.version } })}\n`);
       return 0;
@@ -53,9 +52,9 @@ async function main(): Promise<number> {
       concurrency.push(await measureThroughput(emulators, n));
     }
     say('cost: one cycle at each size, Firestore client instrumented');
-    const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
+    const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000], emulators);
     const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
-    const job = await measureJobIngest(jobSizes, emulators.env, say);
+    const job = await measureJobIngest(jobSizes, emulators, say);
     say('analysis: one cycle of 10,000 failing tests');
     const analysis = measureAnalysis(10_000, quick ? 3 : 7);
     say('cold start: loading each function module in a fresh process');
