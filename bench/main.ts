@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { startEmulators } from '../shared/local/emulators.js';
-import { killAllGroups } from '../shared/process/process-group.js';
+import { runMain } from '../shared/process/process-group.js';
 import { measureOverhead } from './overhead.js';
 import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';
@@ -97,10 +97,4 @@ function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void 
   out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((error) => {
-    killAllGroups();
-    process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
-    process.exit(2);
-  });
+runMain('bench', main);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startChaosEmulators } from './emulators.js';
-import { killAllGroups } from '../../shared/process/process-group.js';
+import { runMain } from '../../shared/process/process-group.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
 const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json]
@@ -80,10 +80,4 @@ async function main(): Promise<number> {
   return bad ? 1 : 0;
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((error) => {
-    killAllGroups();
-    process.stderr.write(`chaos: ${(error as Error).stack ?? error}\n`);
-    process.exit(2);
-  });
+runMain('chaos', main);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Emulators } from '../../shared/local/emulators.js';
-import { LocalEnvironment } from '../../shared/local/environment.js';
+import { PlayedChain } from '../../shared/local/played-chain.js';
 import { startFunctionServer, type FunctionHost } from '../../shared/local/function-hosts.js';
-import { JobLaunchRecorder } from '../../shared/local/job-server.js';
 import { detachPushSubscriptions } from '../../shared/local/topology-setup.js';
-import type { TestJobRequest } from '../../shared/ports/services.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 import { pushSubscriptions, TOPICS } from '../../shared/chain/topology.js';
 import { LoopEvent, DeployRequested } from '../../shared/chain/messages.js';
@@ -19,43 +17,21 @@ export type CrashableHost = FunctionHost & { restart(): Promise<void> };
  * push subscriptions), and endpoints where the scenario's "team" (deployer and test job)
  * receives what the loop asks of it.
  */
-export class World {
-  readonly projectId = `demo-chaos-${randomUUID().slice(0, 8)}`;
-  environment!: LocalEnvironment;
-  hosts: CrashableHost[] = [];
-  private readonly jobs = new JobLaunchRecorder((request) => this.onLaunch(request));
-  readonly launches: TestJobRequest[] = this.jobs.launches;
+export class World extends PlayedChain {
+  declare hosts: CrashableHost[];
   readonly events: LoopEvent[] = [];
   readonly deployRequests: DeployRequested[] = [];
   /** What a scenario did to the world, for the report (lines starting "info:"). */
   readonly notes: string[] = [];
-  onLaunch: (request: TestJobRequest) => void = () => {};
   onDeployRequested: (request: DeployRequested) => void = () => {};
   onEvent: (event: LoopEvent) => void = () => {};
 
-  constructor(private readonly emulators: Emulators) {}
-
-  get store() {
-    return this.environment.store;
-  }
-
-  get publisher() {
-    return this.environment.publisher;
-  }
-
-  get pubsub() {
-    return this.environment.pubsub;
-  }
-
-  get firestore() {
-    return this.environment.firestore;
+  constructor(private readonly sharedEmulators: Emulators) {
+    super(`demo-chaos-${randomUUID().slice(0, 8)}`);
   }
 
   async start(options: { deliveries?: number } = {}): Promise<void> {
-    this.environment = await LocalEnvironment.start({ projectId: this.projectId, emulators: this.emulators });
-    const jobsUrl = await this.jobs.start();
-    this.environment.defer(() => this.jobs.stop());
-    const hosts = await this.environment.startFunctions({ jobsUrl });
+    const hosts = await this.startChain({ emulators: this.sharedEmulators });
     this.hosts = hosts.map((host) => Object.assign(host, { restart: () => this.restart(host) }));
     await this.deliverEveryMessage(options.deliveries ?? 1);
     await this.listenAll();
@@ -136,12 +112,6 @@ export class World {
       allowedHosts: ['127.0.0.1', 'localhost'],
       services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
     });
-  }
-
-  readonly recordResults = (...args: Parameters<LocalEnvironment['recordResults']>) => this.environment.recordResults(...args);
-
-  stop(): Promise<void> {
-    return this.environment.stop();
   }
 }
 

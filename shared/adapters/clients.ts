@@ -28,7 +28,9 @@ export interface Clients {
  */
 export function createClients(options: { projectId: string; databaseId?: string; emulators?: EmulatorHosts }): Clients {
   const { projectId, emulators } = options;
-  const pubsub = new PubSub({ projectId, ...(emulators ? { apiEndpoint: emulators.pubsubHost, emulatorMode: true } : {}) });
+  // Naming the universe spares the auth library its metadata-server probe (seconds off the network),
+  // which METADATA_SERVER_DETECTION=none in the environment would otherwise have to stop.
+  const pubsub = new PubSub({ projectId, ...(emulators ? { apiEndpoint: emulators.pubsubHost, emulatorMode: true, universeDomain: 'googleapis.com' } : {}) });
   const firestore = createFirestore({ projectId, databaseId: options.databaseId, emulatorHost: emulators?.firestoreHost });
   const publisher = new PubSubPublisher(pubsub);
   return {

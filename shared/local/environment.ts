@@ -33,13 +33,21 @@ export class LocalEnvironment {
   functionOptions?: FunctionServerOptions;
   private readonly teardown: Array<() => Promise<unknown>> = [];
   private readonly subscriptions = new Set<Subscription>();
+  readonly projectId: string;
+  readonly store: Clients['store'];
+  readonly publisher: Clients['publisher'];
+  readonly pubsub: Clients['pubsub'];
+  readonly firestore: Clients['firestore'];
+
   private constructor(
     readonly emulators: Emulators,
-    readonly clients: Clients,
+    clients: Clients,
     /** Whether the emulators outlive this environment (reused, or someone else's). */
     private readonly emulatorsStay: boolean,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    ({ projectId: this.projectId, store: this.store, publisher: this.publisher, pubsub: this.pubsub, firestore: this.firestore } = clients);
+  }
 
   static async start(options: EnvironmentOptions): Promise<LocalEnvironment> {
     const log = options.log ?? (() => {});
@@ -49,26 +57,6 @@ export class LocalEnvironment {
     if (!options.emulators) environment.defer(() => emulators.stop());
     environment.defer(() => clients.close());
     return environment;
-  }
-
-  get projectId(): string {
-    return this.clients.projectId;
-  }
-
-  get store() {
-    return this.clients.store;
-  }
-
-  get publisher() {
-    return this.clients.publisher;
-  }
-
-  get pubsub() {
-    return this.clients.pubsub;
-  }
-
-  get firestore() {
-    return this.clients.firestore;
   }
 
   /** The environment a child process (function server, test job, `tdl`) needs: the emulators and the project. */

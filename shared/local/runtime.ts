@@ -67,7 +67,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       return deploying;
     };
     consumeDeployRequests(environment, config.loopId, deployer, serially, say);
-    const end = await followLoop(environment, loaded, deployer, serially, options);
+    const { end } = await followLoop(environment, loaded, deployer, serially, options);
 
     say(`loop ${config.loopId}: first deployment of ${config.branch}`);
     await serially(() => deployer.deploy({ trigger: 'push', reason: `tdl local: first deployment of ${config.branch}` }));
@@ -149,7 +149,7 @@ function consumeDeployRequests(
 /**
  * Our own view of the loop: progress for the person from loop-events, the fix hook, the
  * watchdog tick that Cloud Scheduler sends in the cloud, and the end (the loop document is the
- * truth under the events). Resolves when the loop ended, with why tdl local stopped otherwise.
+ * truth under the events). `end` resolves when the loop ended, with why tdl local stopped otherwise.
  */
 async function followLoop(
   environment: LocalEnvironment,
@@ -157,7 +157,7 @@ async function followLoop(
   deployer: LocalDeployer,
   serially: (what: () => Promise<unknown>) => Promise<unknown>,
   options: LocalRunOptions,
-): Promise<Promise<string | undefined>> {
+): Promise<{ end: Promise<string | undefined> }> {
   const { config } = loaded;
   const { say } = options;
   let ended!: (stopReason?: string) => void;
@@ -189,7 +189,8 @@ async function followLoop(
   });
   const budget = setTimeout(() => ended(`tdl local stopped waiting after the loop's time budget (${config.guards.maxDurationMinutes} min)`), config.guards.maxDurationMinutes * 60_000);
   environment.defer(async () => clearTimeout(budget));
-  return end;
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { end };
 }
 
 /** The fix command, standing in for the person who pushes a fix; says why the loop cannot go on when it cannot. */

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { LocalEnvironment } from '../../shared/local/environment.js';
+import { PlayedChain } from '../../shared/local/played-chain.js';
 import { packageRoot } from '../../shared/local/function-hosts.js';
-import { JobLaunchRecorder } from '../../shared/local/job-server.js';
 import { startHttpEndpoint } from '../../shared/local/http-endpoint.js';
-import type { TestJobRequest } from '../../shared/ports/services.js';
 import { StoredConfig, type LoopDoc } from '../../shared/domain/model.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 
@@ -15,47 +13,20 @@ import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js'
  * files never see each other's state. Only the test job is played by the test: its launch
  * requests are recorded, and the test stores results the way `tdl job` does.
  */
-export class ChainHarness {
-  readonly projectId = `demo-it-${randomUUID().slice(0, 8)}`;
-  environment!: LocalEnvironment;
-  private readonly jobs = new JobLaunchRecorder();
-  readonly launches: TestJobRequest[] = this.jobs.launches;
+export class ChainHarness extends PlayedChain {
   readonly logs: string[] = [];
   /** The deployed service the health probe reaches. */
   serviceUrl = '';
 
+  constructor() {
+    super(`demo-it-${randomUUID().slice(0, 8)}`);
+  }
+
   async start(): Promise<void> {
-    this.environment = await LocalEnvironment.start({ projectId: this.projectId });
-    const jobsUrl = await this.jobs.start();
-    this.environment.defer(() => this.jobs.stop());
+    await this.startChain({ onOutput: (name, line) => this.logs.push(`${name}: ${line}`) });
     const service = await startHttpEndpoint((_b, res) => res.end('{"status":"ok"}'));
     this.environment.defer(() => service.close());
     this.serviceUrl = service.url.replace(/\/$/, '');
-    await this.environment.startFunctions({ jobsUrl, onOutput: (name, line) => this.logs.push(`${name}: ${line}`) });
-  }
-
-  stop(): Promise<void> {
-    return this.environment?.stop();
-  }
-
-  get emulators() {
-    return this.environment.emulators;
-  }
-
-  get store() {
-    return this.environment.store;
-  }
-
-  get publisher() {
-    return this.environment.publisher;
-  }
-
-  get pubsub() {
-    return this.environment.pubsub;
-  }
-
-  get firestore() {
-    return this.environment.firestore;
   }
 
   /** Collects every message published to `topic` from now on. */
@@ -80,9 +51,6 @@ export class ChainHarness {
     });
     await this.environment.putLoop(loopId, stored, patch);
   }
-
-  /** What `tdl job` does at its end, with the real store and publisher. */
-  recordResults = (...args: Parameters<LocalEnvironment['recordResults']>) => this.environment.recordResults(...args);
 }
 
 /** Runs the built `tdl` against this harness's emulators and project. */

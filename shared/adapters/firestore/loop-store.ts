@@ -67,7 +67,7 @@ export function createFirestore(options: { projectId: string; databaseId?: strin
     projectId: options.projectId,
     databaseId: options.databaseId ?? '(default)',
     ignoreUndefinedProperties: true,
-    ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false } : {}),
+    ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false, universeDomain: 'googleapis.com' } : {}),
   });
 }
 
