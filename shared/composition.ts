@@ -1,7 +1,7 @@
-import { PubSub } from '@google-cloud/pubsub';
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { createFirestore, FirestoreLoopStore, isTransientFirestoreError } from './adapters/firestore/loop-store.js';
-import { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
+import { isTransientFirestoreError, type FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import type { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
+import { createClients } from './adapters/clients.js';
 import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
@@ -46,9 +46,8 @@ export function services(): Services {
 }
 
 export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
-  const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
-  const store = new FirestoreLoopStore(firestore);
-  const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
+  const clients = createClients({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
+  const { store, publisher } = clients;
   const log = createJsonLogger(component, undefined, env.GOOGLE_CLOUD_PROJECT);
   const base = { store, publisher, clock: systemClock, log };
   const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
@@ -79,10 +78,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
     control: createControl(fn(FUNCTIONS.control)),
     recordResults: createRecordResults(as('test job', PUBLISHES.testJob)),
-    async close() {
-      await publisher.close();
-      await firestore.terminate();
-    },
+    close: () => clients.close(),
   };
 }
 

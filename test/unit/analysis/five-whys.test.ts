@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterFailures } from '../../../shared/analysis/clusters.js';
-import { fiveWhys, type WhyContext } from '../../../shared/analysis/five-whys.js';
+import { fiveWhys, type FiveWhys, type WhyContext } from '../../../shared/analysis/five-whys.js';
 import { explainClusters, type Analyzer } from '../../../shared/analysis/analyzer-port.js';
 import { ruleBasedExplainer } from '../../../shared/analysis/rule-based-analyzer.js';
 import { tc } from './cases.js';
@@ -66,7 +66,7 @@ describe('fiveWhys', () => {
 describe('the analyzer port', () => {
   const cluster = clusterOf('Error: Unexpected server response: 403', 3);
   const ctx: WhyContext = { commit: 'c1', services: healthy };
-  const model = (answer: () => Promise<{ whys: never[] } | ReturnType<typeof fiveWhys>>): Analyzer => ({ name: 'fake-model', explain: answer });
+  const model = (answer: () => Promise<FiveWhys>): Analyzer => ({ name: 'fake-model', explain: answer });
 
   it('the rule-based analyzer implements it', async () => {
     expect(await ruleBasedExplainer.explain(cluster, ctx)).toEqual(fiveWhys(cluster, ctx));
@@ -75,7 +75,7 @@ describe('the analyzer port', () => {
   it.each([
     ['answers', model(async () => ({ whys: [{ question: 'q', answer: 'a', evidence: [] }], rootCause: 'r', fix: 'f' })), 'fake-model'],
     ['throws', model(async () => Promise.reject(new Error('quota exceeded'))), 'rules'],
-    ['answers with no steps', model(async () => ({ whys: [], rootCause: '', fix: '' }) as never), 'rules'],
+    ['answers with no steps', model(async () => ({ whys: [], rootCause: '', fix: '' })), 'rules'],
   ])('a model that %s: the cluster is explained by %s', async (_name, analyzer, by) => {
     const [explained] = await explainClusters(analyzer, [cluster], ctx, ruleBasedExplainer);
     expect(explained!.analyzer).toBe(by);

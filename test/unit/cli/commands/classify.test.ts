@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { classifyStream } from '../../../cli/commands/classify.js';
-import { ruleSet } from '../../../shared/analysis/classify.js';
+import { classifyStream } from '../../../../cli/commands/classify.js';
+import { ruleSet } from '../../../../shared/analysis/classify.js';
 
 async function run(text: string, rules = ruleSet()): Promise<{ out: unknown[]; bad: number }> {
   const input = new PassThrough();
