@@ -34,7 +34,7 @@ function read(file: string): Row[] {
  */
 const SPLITS = [
   { name: 'grew with the rules', file: 'labelled.jsonl', minOverall: 0.9, minPerCategory: 0.75 },
-  { name: 'written before the rule changes', file: 'written-before-rule-changes.jsonl', minOverall: null, minPerCategory: null },
+  { name: 'written before the rule changes', file: 'written-before-rule-changes.jsonl', minOverall: 0.9, minPerCategory: 0.75 },
 ] as const;
 
 function table(rows: Row[]): { text: string; correct: number; per: Record<string, { n: number; correct: number }> } {
