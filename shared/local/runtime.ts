@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
@@ -77,7 +78,10 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       await firestore.terminate();
     });
 
-    const childEnv = { ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId };
+    // What the services print is captured here by the deployer and read by the analyze function.
+    const serviceLogs = await mkdtemp(path.join(tmpdir(), 'tdl-service-logs-'));
+    cleanup.push(() => rm(serviceLogs, { recursive: true, force: true }));
+    const childEnv = { ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId, TDL_LOCAL_SERVICE_LOGS: serviceLogs };
     const jobs = new LocalJobServer(loaded, childEnv, (jobId, line) => {
       if (options.verbose || !line.startsWith('  | ')) say(line.startsWith('job ') ? line : `${jobId} ${line}`);
     });
@@ -113,7 +117,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       if (r.exitCode !== 0) throw new Error(`setup command exited ${r.exitCode ?? r.signal}`);
     }
 
-    const deployer = new LocalDeployer(loaded, publisher, say);
+    const deployer = new LocalDeployer(loaded, publisher, say, serviceLogs);
     cleanup.push(() => deployer.stopAll());
     let deploying: Promise<unknown> = Promise.resolve();
     const serially = (what: () => Promise<unknown>) => {

@@ -6,12 +6,16 @@ import { flushOutbox, outboxMessage, publishAbandoned } from '../../kernel/outbo
 import { addSeconds } from '../run-tests/run-tests.js';
 import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
 import { claim, dedupKey } from '../../kernel/dedup.js';
+import type { ServiceLogs } from '../../ports/service-logs.js';
+import { readServiceLog } from './service-log.js';
 
 export interface AnalyzerInput {
   loop: LoopDoc;
   cycle: CycleDoc;
   cases: TestCase[];
   previous: { cycle: CycleDoc; cases: TestCase[] } | null;
+  /** What the cycle's services printed from their start through the run, when a ServiceLogs adapter is wired. */
+  serviceLog?: string;
 }
 
 export interface AnalyzerOutput {
@@ -25,6 +29,8 @@ export type CycleAnalyzer = (input: AnalyzerInput) => AnalyzerOutput;
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
+  /** What the services printed (local files, Cloud Logging); without it the five whys use the deploy's excerpt only. */
+  serviceLogs?: ServiceLogs;
 }
 
 /** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
@@ -44,7 +50,8 @@ export function createAnalyze(deps: AnalyzeDeps) {
       const started = performance.now();
       const cases = await deps.store.readResults(loopId, n);
       const previous = await previousCycle(deps, loopId, n);
-      computed = { ...deps.analyzer({ loop, cycle, cases, previous }), analysisMs: 0 };
+      const serviceLog = deps.serviceLogs ? await readServiceLog(deps.serviceLogs, cycle, deps.clock.now(), deps.log) : undefined;
+      computed = { ...deps.analyzer({ loop, cycle, cases, previous, serviceLog }), analysisMs: 0 };
       computed.analysisMs = Math.round(performance.now() - started);
     }
 
