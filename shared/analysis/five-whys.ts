@@ -1,5 +1,5 @@
 import type { FailureCluster } from './clusters.js';
-import { REMEDY, isCategory, type Category } from './categories.js';
+import { REMEDY, isCategory, type Category } from '../config/categories.js';
 import { loggedRequests, resourceOf } from './requests.js';
 
 export interface WhyStep {

@@ -1,6 +1,6 @@
 import type { CycleDoc } from '../../domain/model.js';
 import type { ServiceLogs } from '../../ports/service-logs.js';
-import type { StepDeps } from '../../kernel/step-deps.js';
+import type { StepDeps } from '../lifecycle/step-deps.js';
 
 const MAX_LINES_PER_SERVICE = 400;
 /** A revision's start-up comes before the cycle's first recorded phase when a push opened it. */
