@@ -17,6 +17,9 @@ import { createDecide } from './chain/decide/decide.js';
 import { createWatchdog } from './chain/watchdog/watchdog.js';
 import { createRecordResults } from './chain/record-results/record-results.js';
 import { createControl } from './chain/control/control.js';
+import type { ServiceLogs } from './ports/service-logs.js';
+import { ServiceLogFiles } from './local/service-log-files.js';
+import { CloudLoggingServiceLogs } from './adapters/cloud-logging/cloud-logging-service-logs.js';
 
 /**
  * Production wiring: clients created once per instance, on first use, from the validated
@@ -73,7 +76,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
       latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
-    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer }),
+    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer, serviceLogs: serviceLogsOf(env) }),
     report: createDecide(fn(FUNCTIONS.report)),
     watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
     control: createControl(fn(FUNCTIONS.control)),
@@ -104,6 +107,19 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
+
+/** Where the analysis reads what the services printed: the local deployer's files, Cloud Logging, or nowhere. */
+function serviceLogsOf(env: RuntimeEnv): ServiceLogs | undefined {
+  if (env.TDL_LOCAL_SERVICE_LOGS) return new ServiceLogFiles(env.TDL_LOCAL_SERVICE_LOGS);
+  if (env.TDL_SERVICE_LOGS !== 'cloud-logging') return undefined;
+  // Loaded only where the logs are read: the test job never needs the auth library.
+  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
+  const token = async () => {
+    auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/logging.read'] }));
+    return (await (await auth).getAccessToken()) ?? '';
+  };
+  return new CloudLoggingServiceLogs({ projectId: env.GOOGLE_CLOUD_PROJECT, token });
 }
 
 /** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */

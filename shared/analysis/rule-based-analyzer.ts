@@ -13,7 +13,7 @@ export const ruleBasedExplainer: Analyzer = {
  * The analysis the analyze function runs, from the loop's documents: `analyzeCycle` on the
  * cycle's results, stored as the analysis, with the facts the decision reads. Pure.
  */
-export const ruleBasedAnalyzer: CycleAnalyzer = ({ loop, cycle, cases, previous }) => {
+export const ruleBasedAnalyzer: CycleAnalyzer = ({ loop, cycle, cases, previous, serviceLog }) => {
   const health = new Map(cycle.health.map((h) => [h.service, h]));
   const a = analyzeCycle({
     cases,
@@ -23,7 +23,7 @@ export const ruleBasedAnalyzer: CycleAnalyzer = ({ loop, cycle, cases, previous 
     context: {
       commit: cycle.commit,
       services: cycle.services.map((s) => ({ ...s, health: health.get(s.name) })),
-      serviceLog: cycle.deployLogExcerpt,
+      serviceLog: [cycle.deployLogExcerpt, serviceLog].filter(Boolean).join('\n') || undefined,
     },
     previous: previous ? { commit: previous.cycle.commit, cases: previous.cases } : null,
     performance: cycle.performance,

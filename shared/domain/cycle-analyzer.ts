@@ -8,6 +8,8 @@ export interface AnalyzerInput {
   cycle: CycleDoc;
   cases: TestCase[];
   previous: { cycle: CycleDoc; cases: TestCase[] } | null;
+  /** What the cycle's services printed from their start through the run, when a ServiceLogs adapter is wired. */
+  serviceLog?: string;
 }
 
 export interface AnalyzerOutput {

@@ -61,8 +61,11 @@ export class LocalEnvironment {
 
   /** The environment a child process (function server, test job, `tdl`) needs: the emulators and the project. */
   get childEnv(): Record<string, string> {
-    return { ...this.emulators.env, GOOGLE_CLOUD_PROJECT: this.projectId };
+    return { ...this.emulators.env, GOOGLE_CLOUD_PROJECT: this.projectId, ...this.sharedEnv };
   }
+
+  /** More environment every child process started after this gets (the local runtime's service-log folder). */
+  readonly sharedEnv: Record<string, string> = {};
 
   /**
    * One server per function, with run-tests launching test jobs at `jobsUrl`, and the

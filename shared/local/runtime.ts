@@ -1,7 +1,8 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FirestoreLoopStore } from '../adapters/firestore/loop-store.js';
 import type { PubSubPublisher } from '../adapters/pubsub/pubsub-publisher.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
 import { storedConfig } from '../config/loop-config.js';
@@ -69,6 +70,10 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
   const { config } = loaded;
   const environment = await LocalEnvironment.start({ projectId: options.projectId ?? LOCAL_PROJECT, log: say });
   try {
+    // What the services print is captured here by the deployer and read by the analyze function.
+    const serviceLogs = await mkdtemp(path.join(tmpdir(), 'tdl-service-logs-'));
+    environment.defer(() => rm(serviceLogs, { recursive: true, force: true }));
+    environment.sharedEnv.TDL_LOCAL_SERVICE_LOGS = serviceLogs;
     await startChain(environment, options);
     await environment.putLoop(config.loopId, { branch: config.branch, ...storedConfig(config) });
     if (config.setup) await runSetup(loaded, say);
@@ -78,7 +83,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       environment.defer(() => served.close());
       say(`dashboard at ${served.url} (open it to follow the loop live)`);
     }
-    const deployer = new LocalDeployer(loaded, environment.publisher, say);
+    const deployer = new LocalDeployer(loaded, environment.publisher, say, serviceLogs);
     environment.defer(() => deployer.stopAll());
     let deploying: Promise<unknown> = Promise.resolve();
     const serially = (what: () => Promise<unknown>) => {

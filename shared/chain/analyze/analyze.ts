@@ -8,9 +8,13 @@ import { outboxMessage } from '../lifecycle/outbox.js';
 import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
 import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import type { ServiceLogs } from '../../ports/service-logs.js';
+import { readServiceLog } from './service-log.js';
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
+  /** What the services printed (local files, Cloud Logging); without it the five whys use the deploy's excerpt only. */
+  serviceLogs?: ServiceLogs;
 }
 
 /** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
@@ -30,7 +34,8 @@ export function createAnalyze(deps: AnalyzeDeps) {
       const started = performance.now();
       const cases = await deps.store.readResults(loopId, n);
       const previous = await previousCycle(deps, loopId, n);
-      computed = { ...deps.analyzer({ loop, cycle, cases, previous }), analysisMs: 0 };
+      const serviceLog = deps.serviceLogs ? await readServiceLog(deps.serviceLogs, cycle, deps.clock.now(), deps.log) : undefined;
+      computed = { ...deps.analyzer({ loop, cycle, cases, previous, serviceLog }), analysisMs: 0 };
       computed.analysisMs = Math.round(performance.now() - started);
     }
 
