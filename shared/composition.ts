@@ -18,7 +18,7 @@ import { createWatchdog } from './chain/watchdog/watchdog.js';
 import { createRecordResults } from './chain/record-results/record-results.js';
 import { createControl } from './chain/control/control.js';
 import type { ServiceLogs } from './ports/service-logs.js';
-import { ServiceLogFiles } from './local/service-log-files.js';
+import { ServiceLogFiles } from './adapters/files/service-log-files.js';
 import { CloudLoggingServiceLogs } from './adapters/cloud-logging/cloud-logging-service-logs.js';
 
 /**

@@ -3,7 +3,7 @@ import type { DeployFinished, ServiceDeployment, Trigger } from '../chain/messag
 import type { Publisher } from '../ports/services.js';
 import { ProcessGroup, freePort, httpOk, waitFor } from '../process/process-group.js';
 import { forEachLine, runCommand, spawnCommand } from '../process/commands.js';
-import { openServiceLog } from './service-log-files.js';
+import { openServiceLog } from '../adapters/files/service-log-files.js';
 
 /** Lines of a ready revision's start-up output kept in deploy-finished: what it said it serves. */
 const STARTUP_LINES = 40;

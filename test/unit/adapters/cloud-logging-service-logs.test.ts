@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLoggingServiceLogs, filterOf } from '../../../shared/adapters/cloud-logging/cloud-logging-service-logs.js';
-import { ServiceLogFiles, openServiceLog } from '../../../shared/local/service-log-files.js';
+import { ServiceLogFiles, openServiceLog } from '../../../shared/adapters/files/service-log-files.js';
 
 /** A local server speaking the Logging API's entries:list wire format, two pages of a Cloud Run revision's entries. */
 const requests: Array<{ auth?: string; body: Record<string, unknown> }> = [];

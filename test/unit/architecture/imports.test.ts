@@ -18,27 +18,11 @@ const root = path.resolve(import.meta.dirname, '../../..');
 const SOURCE_ROOTS = ['functions', 'shared', 'cli', 'bench', 'scripts'];
 
 /**
- * Folders that import each other today, each group exactly as it stands (a strongly connected
- * component of the folder graph). Known debt: issue 17's lead untangles them on main. The list
- * only shrinks: a group that changes, or a new one, fails this test; a group that is gone must
- * be taken out of here.
+ * Folders allowed to import each other, each group exactly as it stands (a strongly connected
+ * component of the folder graph). Empty: every folder imports one way only, and a new tangle
+ * fails the test below.
  */
-const KNOWN_TANGLES: string[][] = [
-  // Mostly through shared/chain/messages.ts, imported by the kernel, the ports, the domain and
-  // the config, while shared/chain's decoder and handler import those; and through
-  // shared/chain/analyze/analyze.ts, which shared/analysis and shared/domain/evaluate.ts import.
-  [
-    'shared/analysis',
-    'shared/chain',
-    'shared/chain/analyze',
-    'shared/chain/run-tests',
-    'shared/config',
-    'shared/domain',
-    'shared/kernel',
-    'shared/ports',
-    'shared/results',
-  ],
-];
+const KNOWN_TANGLES: string[][] = [];
 
 interface ImportEdge {
   from: string;

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ServiceLogQuery, ServiceLogs } from '../ports/service-logs.js';
+import type { ServiceLogQuery, ServiceLogs } from '../../ports/service-logs.js';
 
 /** `<dir>/<service>/<revision>.log`, one `ISO-time line` per line the service printed. */
 function fileOf(dir: string, service: string, revision: string): string {
