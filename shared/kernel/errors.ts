@@ -23,3 +23,6 @@ export class TransientError extends TdlError {}
 
 /** A results file that is not a readable test report. */
 export class ResultsError extends TdlError {}
+
+/** A language model call that failed, timed out, or answered something unusable. */
+export class ModelError extends TdlError {}

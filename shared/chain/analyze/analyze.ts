@@ -6,12 +6,15 @@ import { flushOutbox, outboxMessage, publishAbandoned } from '../../kernel/outbo
 import { addSeconds } from '../run-tests/run-tests.js';
 import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
 import { claim, dedupKey } from '../../kernel/dedup.js';
+import type { ClusterLabel } from '../../analysis/labels.js';
 
 export interface AnalyzerInput {
   loop: LoopDoc;
   cycle: CycleDoc;
   cases: TestCase[];
   previous: { cycle: CycleDoc; cases: TestCase[] } | null;
+  /** People's verdicts on the loop's clusters (`tdl label`): matching clusters take their category. */
+  labels: ClusterLabel[];
 }
 
 export interface AnalyzerOutput {
@@ -20,8 +23,11 @@ export interface AnalyzerOutput {
   facts: AnalysisFacts;
 }
 
-/** Pure: the analysis of one cycle. The rule-based one lives in shared/analysis. */
-export type CycleAnalyzer = (input: AnalyzerInput) => AnalyzerOutput;
+/**
+ * The analysis of one cycle, repeatable: the rule-based one lives in shared/analysis, and a
+ * model-backed one may call a model, so it is asynchronous.
+ */
+export type CycleAnalyzer = (input: AnalyzerInput) => Promise<AnalyzerOutput>;
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
@@ -38,15 +44,8 @@ export function createAnalyze(deps: AnalyzeDeps) {
     }
     if (cycle.phase === 'superseded') return { kind: 'ignored', detail: `cycle ${n} was superseded: not analyzed` };
 
-    // Pure and repeatable, so it runs before the transaction; only one delivery's result is stored.
-    let computed: (AnalyzerOutput & { analysisMs: number }) | null = null;
-    if (cycle.phase === 'analyzing') {
-      const started = performance.now();
-      const cases = await deps.store.readResults(loopId, n);
-      const previous = await previousCycle(deps, loopId, n);
-      computed = { ...deps.analyzer({ loop, cycle, cases, previous }), analysisMs: 0 };
-      computed.analysisMs = Math.round(performance.now() - started);
-    }
+    // Repeatable, so it runs before the transaction; only one delivery's result is stored.
+    const computed = cycle.phase === 'analyzing' ? await compute(deps, loop, cycle) : null;
 
     const key = dedupKey(STEP, loopId, n, message.jobId);
     const now = deps.clock.now();
@@ -116,7 +115,20 @@ export function createAnalyze(deps: AnalyzeDeps) {
 }
 
 type Pending = Array<[string, OutboxEntry]>;
+type Computed = AnalyzerOutput & { analysisMs: number };
 const STEP = 'analyze';
+
+/** Reads what the analysis needs (the cycle's cases, the previous cycle's, the loop's labels) and runs it. */
+async function compute(deps: AnalyzeDeps, loop: LoopDoc, cycle: CycleDoc): Promise<Computed> {
+  const started = performance.now();
+  const [cases, previous, labels] = await Promise.all([
+    deps.store.readResults(loop.loopId, cycle.n),
+    previousCycle(deps, loop.loopId, cycle.n),
+    deps.store.listLabels(loop.loopId),
+  ]);
+  const output = await deps.analyzer({ loop, cycle, cases, previous, labels });
+  return { ...output, analysisMs: Math.round(performance.now() - started) };
+}
 
 /** The latest earlier cycle that ran tests, for the cycle-to-cycle diff. */
 async function previousCycle(

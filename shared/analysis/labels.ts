@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { CATEGORIES } from './categories.js';
+import type { FailureCluster } from './clusters.js';
+import type { ClassificationRule } from '../config/loop-config.js';
+
+/**
+ * A person's verdict on a failure cluster (`tdl label`), stored as
+ * `loops/{loopId}/labels/{id}`: later failures of the loop with the same signature take its
+ * category, and `tdl rules export` turns the labels into `classification.rules`.
+ */
+export const ClusterLabel = z.object({
+  /** The cluster's signature when it was labelled: what later clusters are matched by. */
+  signature: z.string().min(1),
+  category: z.enum(CATEGORIES),
+  /** The person's reason, shown in reports instead of the rule's. */
+  why: z.string().max(500).optional(),
+  /** The category the analysis had given it. */
+  previousCategory: z.string(),
+  labelledAt: z.string(),
+  labelledBy: z.string().optional(),
+  /** Where it was labelled: cycle n, cluster k (1-based, as `tdl report` numbers them). */
+  cycle: z.number().int().positive(),
+  cluster: z.number().int().positive(),
+  /** A case id of the cluster, for a person reading the document. */
+  example: z.string().optional(),
+});
+export type ClusterLabel = z.infer<typeof ClusterLabel>;
+
+/** The cluster's label, when a person gave one: what reports and status show. */
+export interface LabelMark {
+  by: 'person';
+  at: string;
+  who?: string;
+  previousCategory: string;
+  cycle: number;
+}
+
+export type LabelledCluster<C extends FailureCluster> = C & { label?: LabelMark };
+
+/**
+ * Gives each cluster the category of the latest label with its signature. The signature is
+ * kept, so the same-failure guard still follows the failure across the relabelling.
+ */
+export function applyLabels<C extends FailureCluster>(clusters: readonly C[], labels: readonly ClusterLabel[]): Array<LabelledCluster<C>> {
+  if (labels.length === 0) return [...clusters];
+  const latest = new Map<string, ClusterLabel>();
+  for (const l of [...labels].sort((a, b) => a.labelledAt.localeCompare(b.labelledAt))) latest.set(l.signature, l);
+  return clusters.map((c) => {
+    const l = latest.get(c.signature);
+    if (!l) return c;
+    const label: LabelMark = { by: 'person', at: l.labelledAt, previousCategory: c.category, cycle: l.cycle, ...(l.labelledBy ? { who: l.labelledBy } : {}) };
+    return { ...c, category: l.category, confidence: 1, rule: l.why ?? `labelled ${l.category} by a person on ${l.labelledAt.slice(0, 10)}`, label };
+  });
+}
+
+/** The document id of a label: one per signature, so labelling a cluster again replaces it. */
+export function labelId(signature: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < signature.length; i++) h = Math.imul(h ^ signature.charCodeAt(i), 0x01000193) >>> 0;
+  const readable = signature.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return `${readable}-${h.toString(16).padStart(8, '0')}`;
+}
+
+/** What each placeholder of a normalized signature stood for (signature.ts). */
+const PLACEHOLDERS: Record<string, string> = {
+  '<n>': String.raw`\d+(?:\.\d+)?`,
+  '<hex>': String.raw`(?:0x)?[0-9a-f]+`,
+  '<uuid>': String.raw`[0-9a-f-]{36}`,
+  '<time>': String.raw`\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?`,
+  '<addr>': String.raw`[\w.:\[\]-]+`,
+  '<host>': String.raw`[^\s/"'\x60]+`,
+  '<tmp>': String.raw`\S+`,
+  '<value>': String.raw`[^"'\x60\n]*`,
+};
+
+/** A regular expression matching the failures a signature stands for (case-insensitive, as rules are). */
+export function patternOf(signature: string): string {
+  const core = signature.replace(/^[\w-]+: /, '').replace(/… #[0-9a-f]{8}$/, '');
+  return core
+    .split(/(<n>|<hex>|<uuid>|<time>|<addr>|<host>|<tmp>|<value>)/)
+    .map((part, i) => {
+      if (i % 2 === 1) return PLACEHOLDERS[part]!;
+      return part
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/["']/g, String.raw`\\?["']`)
+        .replace(/ /g, String.raw`\s+`);
+    })
+    .join('');
+}
+
+/** The labels as `classification.rules` for a loop config: most recent verdict per signature. */
+export function rulesFromLabels(labels: readonly ClusterLabel[]): ClassificationRule[] {
+  const latest = new Map<string, ClusterLabel>();
+  for (const l of [...labels].sort((a, b) => a.labelledAt.localeCompare(b.labelledAt))) latest.set(l.signature, l);
+  return [...latest.values()].map((l) => ({
+    category: l.category,
+    pattern: patternOf(l.signature),
+    confidence: 0.95,
+    why: l.why ?? `labelled ${l.category} by a person on ${l.labelledAt.slice(0, 10)} (cycle ${l.cycle}, was ${l.previousCategory})`,
+  }));
+}
