@@ -11,6 +11,8 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { classifyCommand } from './commands/classify.js';
 import { resultsCommand } from './commands/results.js';
 import { registerCommand } from './commands/register.js';
+import { labelCommand } from './commands/label.js';
+import { rulesCommand } from './commands/rules.js';
 
 const COMMANDS: Command[] = [
   localCommand,
@@ -22,6 +24,8 @@ const COMMANDS: Command[] = [
   evaluateCommand,
   registerCommand,
   classifyCommand,
+  labelCommand,
+  rulesCommand,
   resultsCommand,
   jobCommand,
   emulatorsCommand,

@@ -99,3 +99,40 @@ export function rulesFromLabels(labels: readonly ClusterLabel[]): Classification
     why: l.why ?? `labelled ${l.category} by a person on ${l.labelledAt.slice(0, 10)} (cycle ${l.cycle}, was ${l.previousCategory})`,
   }));
 }
+
+/** What `tdl label` reads of a stored cluster. */
+const StoredCluster = z.object({
+  signature: z.string(),
+  category: z.string(),
+  tests: z.array(z.string()).default([]),
+  label: z.object({ previousCategory: z.string() }).partial().optional(),
+});
+
+/**
+ * A person's label for cluster `k` (1-based, as reports number them) of a stored cycle, or
+ * why there is none to label. The category the rules gave is kept, even when the cluster
+ * had already taken an earlier label.
+ */
+export function labelFor(
+  cycle: { n: number; analysis?: Record<string, unknown> },
+  k: number,
+  verdict: { category: ClusterLabel['category']; why?: string; by?: string; at: string },
+): ClusterLabel | { problem: string } {
+  const clusters = z.array(StoredCluster).safeParse(cycle.analysis?.clusters ?? []);
+  if (!clusters.success) return { problem: `cycle ${cycle.n}'s analysis holds no readable clusters` };
+  const list = clusters.data;
+  if (list.length === 0) return { problem: `cycle ${cycle.n} has no failure clusters${cycle.analysis ? '' : ' (it was not analyzed yet)'}` };
+  const c = list[k - 1];
+  if (!c) return { problem: `cycle ${cycle.n} has ${list.length} cluster${list.length === 1 ? '' : 's'}: --cluster is 1 to ${list.length}` };
+  return ClusterLabel.parse({
+    signature: c.signature,
+    category: verdict.category,
+    ...(verdict.why ? { why: verdict.why.slice(0, 500) } : {}),
+    previousCategory: c.label?.previousCategory ?? c.category,
+    labelledAt: verdict.at,
+    ...(verdict.by ? { labelledBy: verdict.by } : {}),
+    cycle: cycle.n,
+    cluster: k,
+    ...(c.tests[0] ? { example: c.tests[0] } : {}),
+  });
+}
