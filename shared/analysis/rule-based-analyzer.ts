@@ -40,6 +40,10 @@ export function analyzeWithRules(input: AnalyzerInput): AnalyzerOutput {
     previous: previous ? { commit: previous.cycle.commit, cases: previous.cases } : null,
     performance: cycle.performance,
   });
+  // A result file whose suites declare tests they do not list holds results that are missing:
+  // whatever the other files say, the cycle cannot pass on it.
+  const missing = cycle.rejected.filter((r) => r.declared).map((r) => `${r.path}: its suites declare ${r.declared!.tests} tests but list none`);
+  const criteria = missing.length > 0 ? { met: false, unmet: [...a.criteria.unmet, ...missing] } : a.criteria;
   return {
     analysis: {
       clusters: a.clusters,
@@ -54,8 +58,8 @@ export function analyzeWithRules(input: AnalyzerInput): AnalyzerOutput {
       passRate: a.passRate,
       tests: a.counts.executed,
       failing: a.counts.failing,
-      criteriaMet: a.criteria.met,
-      unmet: a.criteria.unmet,
+      criteriaMet: criteria.met,
+      unmet: criteria.unmet,
       categories: a.categories,
       signatures: a.signatures,
     },

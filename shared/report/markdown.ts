@@ -120,10 +120,17 @@ function readAnalysis(cycle: CycleDoc): ReportAnalysis {
 const MAX_CLUSTERS = 8;
 const MAX_LIST = 10;
 
-/** Names a case by its id (suite::class::name::file) as a person would: "suite › name". */
-function caseName(id: string): string {
-  const [suite, , name] = id.split('::');
-  return name ? `${suite} › ${name}` : id;
+/**
+ * Names a case by its id (suite::class::name::file) as its runner's users would: a pytest
+ * node id (tests/test_comments.py::TestThreads::test_replies) for a Python file, else "suite › name".
+ */
+export function caseName(id: string): string {
+  const parts = id.split('::');
+  const [suite, , name] = parts;
+  if (!name) return id;
+  // The class may hold '::' itself (nested classes); the file is always last.
+  if (suite?.endsWith('.py')) return parts.slice(0, -1).filter(Boolean).join('::');
+  return `${suite} › ${name}`;
 }
 
 function list(ids: string[], max = MAX_LIST): string {

@@ -89,7 +89,9 @@ export async function streamJUnit(
   }
   if (info.size === 0) throw new ResultsError(`${file}: empty file, not a test report`);
 
-  const suites: Array<{ name: string; file?: string }> = [];
+  const suites: SuiteFrame[] = [];
+  const incomplete: DeclaredCounts[] = [];
+  let rootDeclared: DeclaredCounts | null = null;
   const stack: string[] = [];
   let root: string | null = null;
   let current: CaseBuilder | null = null;
@@ -127,12 +129,14 @@ export async function streamJUnit(
     switch (name) {
       case 'testsuites':
         if (stack.length === 0 && attrs?.time !== undefined) suiteTimeMs = seconds(attrs.time);
+        if (stack.length === 0) rootDeclared = declaredOf('(testsuites)', attrs);
         break;
       case 'testsuite': {
         const parent = suites.at(-1);
-        suites.push({ name: attrs?.name ?? parent?.name ?? '(suite)', file: attrs?.file ?? attrs?.filepath ?? parent?.file });
+        const suiteName = attrs?.name ?? parent?.name ?? '(suite)';
+        suites.push({ name: suiteName, file: attrs?.file ?? attrs?.filepath ?? parent?.file, declared: declaredOf(suiteName, attrs), cases: 0, flagged: false });
         if (stack.length === 0 && attrs?.time !== undefined) suiteTimeMs = seconds(attrs.time);
-        if (selfClosing) suites.pop();
+        if (selfClosing) closeSuite(suites, incomplete);
         break;
       }
       case 'testcase': {
@@ -205,7 +209,7 @@ export async function streamJUnit(
     if (open !== name) fail(`</${name}> closes <${open ?? 'nothing'}>: not well-formed XML`);
     switch (name) {
       case 'testsuite':
-        suites.pop();
+        closeSuite(suites, incomplete);
         break;
       case 'testcase':
         endCase();
@@ -231,6 +235,9 @@ export async function streamJUnit(
     current = null;
     capture = null;
     cases++;
+    const frame = suites.at(-1);
+    if (frame) frame.cases++;
+    const named = runnerNames(c);
     const details = c.details.value();
     const output = c.output.value();
     const message = c.message === undefined ? undefined : c.message.slice(0, limits.maxMessageChars);
@@ -240,13 +247,13 @@ export async function streamJUnit(
     const flaky = c.status === 'passed' && c.flakyRuns > 0;
     // Built field by field: optional fields are left out, not set to undefined.
     const out: TestCase = {
-      id: caseId({ suite: c.suite, className: c.className, name: c.name, file: c.file }),
-      suite: c.suite,
+      id: caseId({ suite: named.suite, className: named.className, name: c.name, file: named.file }),
+      suite: named.suite,
       name: c.name,
       status: c.status,
     };
-    if (c.className !== undefined) out.className = c.className;
-    if (c.file !== undefined) out.file = c.file;
+    if (named.className !== undefined) out.className = named.className;
+    if (named.file !== undefined) out.file = named.file;
     if (c.line !== undefined) out.line = c.line;
     if (c.durationMs !== undefined) out.durationMs = c.durationMs;
     if (flaky) out.flaky = true;
@@ -394,7 +401,97 @@ export async function streamJUnit(
   stream.destroy();
   if (root === null) fail('no root element: not a test report');
   if (stack.length > 0 || inCdata || inComment) fail(`ends inside <${stack.at(-1) ?? 'CDATA'}>: truncated`);
+  if (cases === 0 && incomplete.length === 0 && rootDeclared && declaresAny(rootDeclared)) incomplete.push(rootDeclared);
+  if (incomplete.length > 0) throw incompleteReport(file, incomplete);
   return { cases, suiteTimeMs };
+}
+
+/** What a <testsuite> (or the root <testsuites>) says it holds, read from its attributes. */
+export interface DeclaredCounts {
+  suite: string;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+interface SuiteFrame {
+  name: string;
+  file?: string;
+  declared: DeclaredCounts;
+  /** Cases listed inside it, nested suites' included. */
+  cases: number;
+  /** It or a suite inside it was already found declaring cases it does not list. */
+  flagged: boolean;
+}
+
+function declaredOf(suite: string, attrs: Record<string, string> | null): DeclaredCounts {
+  const count = (v: string | undefined) => {
+    const n = v === undefined ? 0 : Number(v.replace(/,/g, ''));
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  };
+  return { suite, tests: count(attrs?.tests), failures: count(attrs?.failures), errors: count(attrs?.errors), skipped: count(attrs?.skipped ?? attrs?.skip ?? attrs?.disabled) };
+}
+
+function declaresAny(d: DeclaredCounts): boolean {
+  return d.tests + d.failures + d.errors + d.skipped > 0;
+}
+
+/** Ends the innermost suite: one that declares cases but lists none (nor do its suites) is noted. */
+function closeSuite(suites: SuiteFrame[], incomplete: DeclaredCounts[]): void {
+  const s = suites.pop();
+  if (!s) return;
+  if (s.cases === 0 && !s.flagged && declaresAny(s.declared)) {
+    incomplete.push(s.declared);
+    s.flagged = true;
+  }
+  const parent = suites.at(-1);
+  if (parent) {
+    parent.cases += s.cases;
+    parent.flagged ||= s.flagged;
+  }
+}
+
+/**
+ * A report whose suites declare tests but list no <testcase> is not "0 tests": the run was cut
+ * short or its reporter dropped the cases. Refused, with what the suites declared, so the
+ * cycle does not count it as passing.
+ */
+function incompleteReport(file: string, incomplete: DeclaredCounts[]): ResultsError {
+  const shown = incomplete.slice(0, 3).map((d) => `suite "${d.suite.slice(0, 120)}" declares ${describeDeclared(d)} but lists no <testcase>`);
+  const more = incomplete.length > 3 ? `; and ${incomplete.length - 3} more suites like it` : '';
+  const declared = incomplete.reduce((t, d) => ({ tests: t.tests + d.tests, failures: t.failures + d.failures, errors: t.errors + d.errors, skipped: t.skipped + d.skipped }), { tests: 0, failures: 0, errors: 0, skipped: 0 });
+  return new ResultsError(`${file}: ${shown.join('; ')}${more}: its results are missing, not zero`, { path: file, declared });
+}
+
+function describeDeclared(d: DeclaredCounts): string {
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  return `${plural(d.tests, 'test')} (${plural(d.failures, 'failure')}, ${plural(d.errors, 'error')}, ${d.skipped} skipped)`;
+}
+
+/** pytest's default suite name: every case of a run sits under it, whatever its file. */
+const PYTEST_SUITE = 'pytest';
+
+/**
+ * Suites and names as the runner's users know them. pytest puts every case under one suite
+ * "pytest" with a dotted classname (tests.test_comments, tests.test_cart.TestCart): the file
+ * becomes the suite and the classes the class, so ids read as pytest node ids
+ * (tests/test_comments.py::test_list_comments). Other runners' suites are kept as written.
+ */
+export function runnerNames(c: { suite: string; className?: string; file?: string }): { suite: string; className?: string; file?: string } {
+  if (c.suite !== PYTEST_SUITE || !c.className) return { suite: c.suite, className: c.className, file: c.file };
+  const parts = c.className.split('.').filter(Boolean);
+  const fromFile = c.file?.replace(/\\/g, '/').replace(/\.py$/, '').split('/');
+  const moduleLength = fromFile && fromFile.every((m, i) => parts[i] === m) ? fromFile.length : firstClassIndex(parts);
+  const file = c.file ?? `${parts.slice(0, moduleLength).join('/')}.py`;
+  const classes = parts.slice(moduleLength);
+  return { suite: file, ...(classes.length ? { className: classes.join('::') } : {}), file };
+}
+
+/** Where the module path of a dotted Python classname ends: at its first capitalized part (a class). */
+function firstClassIndex(parts: string[]): number {
+  const i = parts.findIndex((p, k) => k > 0 && /^[A-Z]/.test(p));
+  return i < 0 ? parts.length : i;
 }
 
 /** The '>' that ends the tag starting at `from`, skipping quoted attribute values; -1 if not in `buf`. */
