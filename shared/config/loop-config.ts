@@ -143,8 +143,10 @@ export type LoopConfig = z.infer<typeof LoopConfig>;
 export type LoopConfigInput = z.input<typeof LoopConfig>;
 
 /** What the cloud side needs of a loop's config, stored on the loop document. */
-export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts' | 'analysis'> & {
+export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts'> & {
   services: Array<Pick<ServiceConfig, 'name' | 'critical' | 'healthPath'>>;
+  /** null, not absent, when off: `tdl register` merges into the stored config, and must turn a model off too. */
+  analysis: { model: ModelAnalysis | null };
 };
 
 export function storedConfig(c: LoopConfig): StoredLoopConfig {
@@ -153,7 +155,7 @@ export function storedConfig(c: LoopConfig): StoredLoopConfig {
     guards: c.guards,
     deadlines: c.deadlines,
     classification: c.classification,
-    analysis: c.analysis,
+    analysis: { model: c.analysis.model ?? null },
     allowedHosts: c.allowedHosts,
     services: c.services.map((s) => ({ name: s.name, critical: s.critical, healthPath: s.healthPath })),
   };

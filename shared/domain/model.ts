@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../chain/messages.js';
-import { AnalysisConfig, Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
+import { ModelAnalysis, Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
 import { PerformanceMeasurement } from '../analysis/performance.js';
 
 /**
@@ -25,7 +25,7 @@ export const StoredConfig = z.object({
   deadlines: Deadlines,
   classification: z.object({ rules: z.array(ClassificationRule) }),
   /** Absent on loops registered before the model-backed analyzer existed: rules only. */
-  analysis: AnalysisConfig.optional(),
+  analysis: z.object({ model: ModelAnalysis.nullish() }).optional(),
   allowedHosts: z.array(z.string()).default(['127.0.0.1', 'localhost', '*.run.app']),
   services: z.array(z.object({ name: z.string(), critical: z.boolean(), healthPath: z.string() })),
 });

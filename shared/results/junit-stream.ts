@@ -141,21 +141,7 @@ export async function streamJUnit(
       }
       case 'testcase': {
         if (cases >= limits.maxCases) fail(`more than ${limits.maxCases} test cases: over the limit for one run`);
-        const suite = suites.at(-1);
-        const lineNo = attrs?.line !== undefined ? Number(attrs.line) : NaN;
-        current = {
-          suite: suite?.name ?? '(suite)',
-          file: attrs?.file ?? attrs?.filepath ?? suite?.file,
-          className: attrs?.classname,
-          name: attrs?.name ?? '(unnamed)',
-          line: Number.isInteger(lineNo) ? lineNo : undefined,
-          durationMs: attrs?.time !== undefined ? seconds(attrs.time) : undefined,
-          status: 'passed',
-          details: new TextBuffer(limits.maxMessageChars),
-          output: new TextBuffer(limits.maxOutputChars),
-          flakyRuns: 0,
-          reruns: 0,
-        };
+        current = newCase(attrs, suites.at(-1), limits);
         if (selfClosing) endCase();
         break;
       }
@@ -404,6 +390,24 @@ export async function streamJUnit(
   if (cases === 0 && incomplete.length === 0 && rootDeclared && declaresAny(rootDeclared)) incomplete.push(rootDeclared);
   if (incomplete.length > 0) throw incompleteReport(file, incomplete);
   return { cases, suiteTimeMs };
+}
+
+/** A case opened by <testcase>, in the suite it sits in. */
+function newCase(attrs: Record<string, string> | null, suite: SuiteFrame | undefined, limits: StreamLimits): CaseBuilder {
+  const lineNo = attrs?.line !== undefined ? Number(attrs.line) : NaN;
+  return {
+    suite: suite?.name ?? '(suite)',
+    file: attrs?.file ?? attrs?.filepath ?? suite?.file,
+    className: attrs?.classname,
+    name: attrs?.name ?? '(unnamed)',
+    line: Number.isInteger(lineNo) ? lineNo : undefined,
+    durationMs: attrs?.time !== undefined ? seconds(attrs.time) : undefined,
+    status: 'passed',
+    details: new TextBuffer(limits.maxMessageChars),
+    output: new TextBuffer(limits.maxOutputChars),
+    flakyRuns: 0,
+    reruns: 0,
+  };
 }
 
 /** What a <testsuite> (or the root <testsuites>) says it holds, read from its attributes. */

@@ -188,6 +188,16 @@ describe('suites and names as each runner\'s users know them', () => {
   });
 
   it.each([
+    [{ suite: 'tests/test_comments.py', name: 'test_list_comments', file: 'tests/test_comments.py' }, 'tests/test_comments.py::test_list_comments'],
+    [{ suite: 'tests/test_cart.py', className: 'TestCart::TestEmpty', name: 'test_total[0]', file: 'tests/test_cart.py' }, 'tests/test_cart.py::TestCart::TestEmpty::test_total[0]'],
+    [{ suite: '__tests__/cart.test.js', className: 'cart', name: 'adds an item' }, '__tests__/cart.test.js › adds an item'],
+  ])('reports name %j as %s', async (parts, shown) => {
+    const { caseName } = await import('../../../shared/report/markdown.js');
+    const { caseId } = await import('../../../shared/results/model.js');
+    expect(caseName(caseId(parts))).toBe(shown);
+  });
+
+  it.each([
     ['python-xunit-pytest.xml', ['tests/test_lib.py', 'custom_classname.py']],
     ['python-xunit-unittest.xml', ['TestAcme-20251114214921']],
     ['jest-junit.xml', ['__tests__\\main.test.js', '__tests__\\second.test.js']],
