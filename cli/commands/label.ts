@@ -2,7 +2,7 @@ import { EXIT, UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
-import { CATEGORIES, isCategory } from '../../shared/analysis/categories.js';
+import { CATEGORIES, isCategory } from '../../shared/config/categories.js';
 import { labelFor } from '../../shared/analysis/labels.js';
 
 const usage = `Usage: tdl label LOOP --cycle N --cluster K --category CATEGORY [--why TEXT] [--by NAME] [--json] [--project PROJECT]

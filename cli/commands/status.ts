@@ -66,7 +66,7 @@ export const statusCommand: Command = {
   },
 };
 
-interface LoopSummary {
+export interface LoopSummary {
   loopId: string;
   status: string;
   cycle: number;
@@ -76,7 +76,8 @@ interface LoopSummary {
   updatedAt: string;
 }
 
-function summarize(loop: LoopDoc, current: CycleDoc | null): LoopSummary {
+/** A loop in one row: what `tdl status` and the dashboard's list show. */
+export function summarize(loop: LoopDoc, current: CycleDoc | null): LoopSummary {
   const lastRate = [...loop.history].reverse().find((h) => h.passRate !== null)?.passRate ?? null;
   return {
     loopId: loop.loopId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES } from './categories.js';
+import { CATEGORIES } from '../config/categories.js';
 import type { FailureCluster } from './clusters.js';
 import type { ClassificationRule } from '../config/loop-config.js';
 

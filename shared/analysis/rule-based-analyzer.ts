@@ -1,4 +1,4 @@
-import type { AnalyzerInput, AnalyzerOutput, CycleAnalyzer } from '../chain/analyze/analyze.js';
+import type { AnalyzerInput, AnalyzerOutput, CycleAnalyzer } from '../domain/cycle-analyzer.js';
 import type { LoopDoc } from '../domain/model.js';
 import { analyzeCycle } from './analyze-cycle.js';
 import { explainClusters, type Analyzer, type ExplainedCluster, type ExplainLimits } from './analyzer-port.js';
