@@ -12,12 +12,12 @@ export const ruleBasedExplainer: Analyzer = {
 };
 
 /** What the loop knows about a cycle beyond its failures, for whoever explains them. */
-export function whyContextOf({ cycle, previous }: Pick<AnalyzerInput, 'cycle' | 'previous'>): WhyContext {
+export function whyContextOf({ cycle, previous, serviceLog }: Pick<AnalyzerInput, 'cycle' | 'previous' | 'serviceLog'>): WhyContext {
   const health = new Map(cycle.health.map((h) => [h.service, h]));
   return {
     commit: cycle.commit,
     services: cycle.services.map((s) => ({ ...s, health: health.get(s.name) })),
-    serviceLog: cycle.deployLogExcerpt,
+    serviceLog: [cycle.deployLogExcerpt, serviceLog].filter(Boolean).join('\n') || undefined,
     ...(previous
       ? { previousCommit: previous.cycle.commit, previousFailing: previous.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.id) }
       : {}),

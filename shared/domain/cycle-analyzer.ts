@@ -11,6 +11,8 @@ export interface AnalyzerInput {
   previous: { cycle: CycleDoc; cases: TestCase[] } | null;
   /** People's verdicts on the loop's clusters (`tdl label`): matching clusters take their category. */
   labels: ClusterLabel[];
+  /** What the cycle's services printed from their start through the run, when a ServiceLogs adapter is wired. */
+  serviceLog?: string;
 }
 
 export interface AnalyzerOutput {

@@ -2,10 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type Emulators } from '../../shared/local/emulators.js';
-import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
+import { LocalEnvironment } from '../../shared/local/environment.js';
+import type { FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
 import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
 import { runJob, JOB_EXIT } from '../../shared/chain/test-job/run-job.js';
 import { readResultFiles } from '../../shared/results/ingest.js';
@@ -20,8 +19,7 @@ import { readFile } from 'node:fs/promises';
  * The test job from result files to Firestore on the emulator: what it stores is read back
  * the way the analyze step reads it.
  */
-let emulators: Emulators;
-let firestore: Firestore;
+let environment: LocalEnvironment;
 let store: FirestoreLoopStore;
 let dir: string;
 const published: Array<{ topic: string; message: unknown }> = [];
@@ -34,16 +32,13 @@ const publisher: Publisher = {
 const record = () => createRecordResults({ store, publisher, clock: systemClock, log: silentLogger });
 
 beforeAll(async () => {
-  emulators = await startEmulators();
-  Object.assign(process.env, emulators.env);
-  firestore = createFirestore({ projectId: `demo-it-job-${randomUUID().slice(0, 8)}` });
-  store = new FirestoreLoopStore(firestore);
+  environment = await LocalEnvironment.start({ projectId: `demo-it-job-${randomUUID().slice(0, 8)}` });
+  store = environment.store;
   dir = await mkdtemp(path.join(tmpdir(), 'tdl-job-it-'));
 }, 90_000);
 
 afterAll(async () => {
-  await firestore?.terminate();
-  await emulators?.stop();
+  await environment?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -98,7 +93,7 @@ async function job(loopId: string, jobId: string, files: Record<string, string>)
 }
 
 async function chunkDocs(loopId: string): Promise<string[]> {
-  const snap = await firestore.collection('loops').doc(loopId).collection('cycles').doc('1').collection('results').get();
+  const snap = await environment.firestore.collection('loops').doc(loopId).collection('cycles').doc('1').collection('results').get();
   return snap.docs.map((d) => d.id);
 }
 

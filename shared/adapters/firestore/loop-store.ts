@@ -2,7 +2,7 @@ import { Firestore, Timestamp, type DocumentReference, type Transaction } from '
 import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../domain/model.js';
 import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
-import { TransientError } from '../../kernel/errors.js';
+import { ConfigError, TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
 import { ClusterLabel, labelId } from '../../analysis/labels.js';
 
@@ -51,12 +51,24 @@ export function isTransientFirestoreError(error: unknown): boolean {
   return TRANSIENT_CODES.has(code) || (code === 3 && LOST_TRANSACTION.test((error as Error).message ?? ''));
 }
 
-/** Creates the Firestore client once per instance; settings come from the environment (emulator host, project). */
-export function createFirestore(options: { projectId: string; databaseId?: string }): Firestore {
+/**
+ * Creates the Firestore client once per instance. Without `emulatorHost` the client finds the
+ * emulator itself from FIRESTORE_EMULATOR_HOST (a function instance, the test job). With it,
+ * the client talks to that emulator; since the library prefers the variable to any setting, a
+ * variable that names another emulator is refused here instead of being obeyed in silence.
+ */
+export function createFirestore(options: { projectId: string; databaseId?: string; emulatorHost?: string }): Firestore {
+  const fromEnv = process.env.FIRESTORE_EMULATOR_HOST;
+  if (options.emulatorHost && fromEnv && fromEnv !== options.emulatorHost) {
+    throw new ConfigError(
+      `FIRESTORE_EMULATOR_HOST is ${fromEnv} in this process, but its Firestore client is meant for the emulator at ${options.emulatorHost}: the client would obey the variable; unset PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST`,
+    );
+  }
   return new Firestore({
     projectId: options.projectId,
     databaseId: options.databaseId ?? '(default)',
     ignoreUndefinedProperties: true,
+    ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false, universeDomain: 'googleapis.com' } : {}),
   });
 }
 

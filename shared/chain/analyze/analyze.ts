@@ -8,9 +8,13 @@ import { outboxMessage } from '../lifecycle/outbox.js';
 import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
 import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import type { ServiceLogs } from '../../ports/service-logs.js';
+import { readServiceLog } from './service-log.js';
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
+  /** What the services printed (local files, Cloud Logging); without it the five whys use the deploy's excerpt only. */
+  serviceLogs?: ServiceLogs;
 }
 
 /** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
@@ -45,12 +49,13 @@ type Computed = AnalyzerOutput & { analysisMs: number };
 /** Reads what the analysis needs (the cycle's cases, the previous cycle's, the loop's labels) and runs it. */
 async function compute(deps: AnalyzeDeps, loop: LoopDoc, cycle: CycleDoc): Promise<Computed> {
   const started = performance.now();
-  const [cases, previous, labels] = await Promise.all([
+  const [cases, previous, labels, serviceLog] = await Promise.all([
     deps.store.readResults(loop.loopId, cycle.n),
     previousCycle(deps, loop.loopId, cycle.n),
     deps.store.listLabels(loop.loopId),
+    deps.serviceLogs ? readServiceLog(deps.serviceLogs, cycle, deps.clock.now(), deps.log) : undefined,
   ]);
-  const output = await deps.analyzer({ loop, cycle, cases, previous, labels });
+  const output = await deps.analyzer({ loop, cycle, cases, previous, labels, serviceLog });
   return { ...output, analysisMs: Math.round(performance.now() - started) };
 }
 

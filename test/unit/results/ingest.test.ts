@@ -219,7 +219,7 @@ describe('the stream reader', () => {
       const { readFile } = await import('node:fs/promises');
       const bytes = await readFile(file);
       await writeFile(copy, bytes);
-      await streamJUnit(copy, DEFAULT_LIMITS, (c) => cases.push(c), undefined, chunk);
+      await streamJUnit(copy, DEFAULT_LIMITS, (c) => void cases.push(c), undefined, chunk);
       return cases;
     };
     const whole = await read();
