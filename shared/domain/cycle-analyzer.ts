@@ -1,7 +1,7 @@
 import type { TestCase } from '../results/model.js';
 import type { AnalysisFacts } from './decisions.js';
 import type { CycleDoc, LoopDoc } from './model.js';
-import type { ClusterLabel } from '../analysis/labels.js';
+import type { ClusterLabel } from './labels.js';
 
 /** What analyzes a cycle: the analyze step and `tdl evaluate` take one (the rule-based one is shared/analysis). */
 export interface AnalyzerInput {

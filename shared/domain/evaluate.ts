@@ -2,7 +2,7 @@ import type { Criteria } from '../config/loop-config.js';
 import type { TestCase } from '../results/model.js';
 import type { CycleAnalyzer } from './cycle-analyzer.js';
 import { decide, type Decision } from './decisions.js';
-import type { ClusterLabel } from '../analysis/labels.js';
+import type { ClusterLabel } from './labels.js';
 import type { CycleDoc, LoopDoc, Verdict } from './model.js';
 
 export interface Reevaluation {

@@ -1,6 +1,6 @@
 import type { CycleDoc, LoopDoc } from '../domain/model.js';
 import type { TestCase } from '../results/model.js';
-import type { ClusterLabel } from '../analysis/labels.js';
+import type { ClusterLabel } from '../domain/labels.js';
 
 /** A record that a message was handled by a step, so a redelivery changes nothing. */
 export interface DedupRecord {

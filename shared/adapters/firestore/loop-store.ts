@@ -4,7 +4,7 @@ import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
 import { ConfigError, TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
-import { ClusterLabel, labelId } from '../../analysis/labels.js';
+import { ClusterLabel, labelId } from '../../domain/labels.js';
 
 /** Cases per chunk document are bounded by size, not count: each chunk stays near 256 KB. */
 const CHUNK_TARGET_BYTES = 256 * 1024;
