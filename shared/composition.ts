@@ -10,7 +10,10 @@ import { FUNCTIONS, PUBLISHES, type FunctionName } from './chain/topology.js';
 import { allowedTopics } from './chain/lifecycle/allowed-topics.js';
 import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
 import { ConfigError, TransientError } from './kernel/errors.js';
-import { defaultAnalyzer } from './analysis/default-analyzer.js';
+import { createModelBackedAnalyzer } from './analysis/rule-based-analyzer.js';
+import { createModelAnalyzer, DEFAULT_MODEL_SETTINGS } from './analysis/model-analyzer.js';
+import type { Analyzer } from './analysis/analyzer-port.js';
+import type { LoopDoc } from './domain/model.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
 import { createAnalyze } from './chain/analyze/analyze.js';
 import { createDecide } from './chain/decide/decide.js';
@@ -76,7 +79,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
       latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
-    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer, serviceLogs: serviceLogsOf(env) }),
+    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: createModelBackedAnalyzer(modelsFor(env)), serviceLogs: serviceLogsOf(env) }),
     report: createDecide(fn(FUNCTIONS.report)),
     watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
     control: createControl(fn(FUNCTIONS.control)),
@@ -107,6 +110,33 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
+
+/**
+ * The model analyzer a loop's config asks for (`analysis.model`), or none: the Vertex AI SDK
+ * is loaded, and its client made, only when a loop enables it; one client per model and
+ * location, reused across cycles.
+ */
+function modelsFor(env: RuntimeEnv): (loop: LoopDoc) => Promise<Analyzer | undefined> {
+  const made = new Map<string, Promise<Analyzer>>();
+  return async (loop) => {
+    const m = loop.config.analysis?.model;
+    if (!m) return undefined;
+    const project = m.project ?? env.GOOGLE_CLOUD_PROJECT;
+    const key = `${m.provider}/${project}/${m.location}/${m.model}/${m.timeoutMs}/${m.minConfidence}`;
+    let analyzer = made.get(key);
+    if (!analyzer) {
+      analyzer = import('./adapters/vertex/vertex-gemini.js').then(({ VertexGeminiModel }) =>
+        createModelAnalyzer(new VertexGeminiModel({ project, location: m.location, model: m.model }), {
+          timeoutMs: m.timeoutMs,
+          minConfidence: m.minConfidence,
+          maxPromptChars: DEFAULT_MODEL_SETTINGS.maxPromptChars,
+        }),
+      );
+      made.set(key, analyzer);
+    }
+    return analyzer;
+  };
 }
 
 /** Where the analysis reads what the services printed: the local deployer's files, Cloud Logging, or nowhere. */

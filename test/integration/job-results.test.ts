@@ -12,6 +12,8 @@ import { caseId, type TestCase } from '../../shared/results/model.js';
 import { silentLogger } from '../../shared/adapters/json-logger.js';
 import { systemClock, type Publisher } from '../../shared/ports/services.js';
 import { loopDoc } from '../support/docs.js';
+import { analyzeWithRules } from '../../shared/analysis/rule-based-analyzer.js';
+import { readFile } from 'node:fs/promises';
 
 /**
  * The test job from result files to Firestore on the emulator: what it stores is read back
@@ -139,6 +141,24 @@ describe('the test job stores what the result files hold, streamed into chunks',
     expect(await chunkDocs('job-files')).toHaveLength(cycle!.resultChunks);
     const finished = published.find((p) => p.topic === 'tests-finished' && (p.message as { loopId: string }).loopId === 'job-files');
     expect(finished?.message).toMatchObject({ totals: { tests: 6500 }, resultChunks: cycle!.resultChunks });
+  });
+
+  it('a file whose suite declares tests but lists none is a problem with its counts, and the cycle cannot pass on it', async () => {
+    await testingCycle('job-declared', 'job-declared-c1');
+    const cutShort = await readFile(path.join(import.meta.dirname, '../fixtures/results/pytest-cut-short.xml'), 'utf8');
+    const passing = '<testsuite name="smoke" tests="2"><testcase name="home" time="0.2"/><testcase name="health" time="0.1"/></testsuite>';
+    const { exitCode, run, cwd } = await job('job-declared', 'job-declared-c1', { 'pytest.xml': cutShort, 'smoke.xml': passing });
+    const declared = { tests: 14, failures: 4, errors: 0, skipped: 1 };
+    expect(exitCode).toBe(JOB_EXIT.testsFailed);
+    expect(run.totals).toMatchObject({ tests: 2, passed: 2 });
+    expect(run.rejected).toEqual([{ path: path.join(cwd, 'pytest.xml'), reason: expect.stringContaining('suite "pytest" declares 14 tests (4 failures, 0 errors, 1 skipped) but lists no <testcase>'), declared }]);
+
+    const [loop, cycle] = [await store.getLoop('job-declared'), await store.getCycle('job-declared', 1)];
+    expect(cycle?.rejected).toEqual(run.rejected);
+    const { facts } = analyzeWithRules({ loop: loop!, cycle: cycle!, cases: await store.readResults('job-declared', 1), previous: null, labels: [] });
+    expect(facts.passRate).toBe(1);
+    expect(facts.criteriaMet).toBe(false);
+    expect(facts.unmet).toEqual([`${path.join(cwd, 'pytest.xml')}: its suites declare 14 tests but list none`]);
   });
 
   it('a run of the job after one that stored more chunks leaves only its own', async () => {

@@ -4,6 +4,7 @@ import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
 import { ConfigError, TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
+import { ClusterLabel, labelId } from '../../domain/labels.js';
 
 /** Cases per chunk document are bounded by size, not count: each chunk stays near 256 KB. */
 const CHUNK_TARGET_BYTES = 256 * 1024;
@@ -139,7 +140,8 @@ export class FirestoreLoopStore implements LoopStore {
   }
 
   async putLoop(loop: LoopDoc, options: { reset: boolean }): Promise<void> {
-    if (options.reset) await this.db.recursiveDelete(this.loopRef(loop.loopId));
+    // A person's labels outlive a reset: what they taught applies to the loop's next run too.
+    if (options.reset) await this.db.recursiveDelete(this.loopRef(loop.loopId).collection('cycles'));
     await this.loopRef(loop.loopId).set(loop);
   }
 
@@ -257,6 +259,15 @@ export class FirestoreLoopStore implements LoopStore {
   async cyclesDoneSince(since: string): Promise<CycleDoc[]> {
     const snap = await this.db.collectionGroup('cycles').where('phase', '==', 'done').where('phaseAt.done', '>=', since).get();
     return snap.docs.map((d) => CycleDoc.parse(d.data()));
+  }
+
+  async putLabel(loopId: string, label: ClusterLabel): Promise<void> {
+    await this.loopRef(loopId).collection('labels').doc(labelId(label.signature)).set(ClusterLabel.parse(label));
+  }
+
+  async listLabels(loopId: string): Promise<ClusterLabel[]> {
+    const snap = await this.loopRef(loopId).collection('labels').get();
+    return snap.docs.map((d) => ClusterLabel.parse(d.data())).sort((a, b) => a.labelledAt.localeCompare(b.labelledAt));
   }
 
   async activeCycles(): Promise<CycleDoc[]> {
