@@ -1,18 +1,11 @@
 import type { Criteria } from '../config/loop-config.js';
 import type { TestCase } from '../results/model.js';
+import type { StoredResults } from '../domain/cycle-analyzer.js';
 import { decodeOutcomes, nameHash, OutcomeTable, STATUS_CODES, type OutcomeChunk } from '../results/outcomes.js';
 import { CriteriaTally } from './criteria.js';
 import { DiffBuilder } from './diff.js';
 import { ReportedMetrics } from './performance.js';
 import { RealityTally } from './reality.js';
-
-/** A cycle's results as a store gives them: chunk by chunk, in stored order; each call reads them again. */
-export interface StoredResults {
-  /** The cases, with their text. */
-  chunks(): AsyncIterable<readonly TestCase[]>;
-  /** The outcome map of each chunk (or the chunk's cases, for a set stored before maps existed). */
-  outcomes(): AsyncIterable<OutcomeChunk>;
-}
 
 /**
  * Everything the analysis needs of a cycle's cases, gathered one case at a time so that no
