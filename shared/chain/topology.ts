@@ -22,6 +22,7 @@ export const FUNCTIONS = {
   report: 'report',
   watchdog: 'watchdog',
   control: 'control',
+  notify: 'notify',
 } as const;
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
 
@@ -106,6 +107,18 @@ export const SUBSCRIPTIONS: readonly Subscription[] = [
     topic: TOPICS.loopControl,
     function: FUNCTIONS.control,
     ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    // The sinks are told side by side, each retried inside the step (by default 4 attempts, 3.5 s
+    // of pauses, 10 s a request: under a minute at worst, within the functions' 120 s); what
+    // still fails is recorded on the cycle, not thrown.
+    kind: 'push',
+    name: 'notify',
+    topic: TOPICS.loopEvents,
+    function: FUNCTIONS.notify,
+    ackDeadlineSeconds: 120,
     retryPolicy,
     maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
   },

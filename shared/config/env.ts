@@ -12,6 +12,10 @@ export const RuntimeEnv = z.object({
   /** Local: the local runtime's job endpoint that stands in for the Cloud Run Admin API. */
   TDL_LOCAL_JOBS_URL: z.string().url().optional(),
   TDL_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Replaces every loop's GitHub API URL: a local fake GitHub (`tdl local --fake-github` sets it). */
+  TDL_GITHUB_API_URL: z.string().url().optional(),
+  /** Where secrets named in loop configs are read; default: the environment on the emulators, else Secret Manager. */
+  TDL_SECRET_SOURCE: z.enum(['env', 'secret-manager']).optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
 });

@@ -1,4 +1,4 @@
-import type { CycleDoc, LoopDoc } from '../domain/model.js';
+import type { CycleDoc, LoopDoc, NotificationRecord } from '../domain/model.js';
 import type { TestCase } from '../results/model.js';
 
 /** A record that a message was handled by a step, so a redelivery changes nothing. */
@@ -72,6 +72,8 @@ export interface LoopStore {
   /** The cases of the result set the cycle names, in the order they were stored. */
   readResults(loopId: string, n: number): Promise<TestCase[]>;
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  /** Stores what became of one notification of cycle `n` (cycles/{n}.notifications[id]). */
+  recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;
   releaseDedup(key: string): Promise<void>;
   recordRejected(message: RejectedMessage): Promise<void>;

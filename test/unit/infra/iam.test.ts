@@ -123,6 +123,17 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     );
   });
 
+  it('notify alone may read secrets: each secret the loop configs name (var.notify_secrets), none project-wide', () => {
+    // Only notify's code reveals secrets (SecretManagerSource, wired into createNotify alone).
+    const secrets = grants(h, { google_secret_manager_secret_iam_member: 'secret_id', google_secret_manager_secret_iam_binding: 'secret_id' }, topology);
+    expect(secrets.map((g) => [g.member, g.role])).toEqual([[fnAccount(FUNCTIONS.notify), 'roles/secretmanager.secretAccessor']]);
+    const reads = block(h.resource, 'google_secret_manager_secret_iam_member', 'notify_reads');
+    expect([reads.for_each, reads.secret_id]).toEqual(['${toset(var.notify_secrets)}', '${each.value}']);
+    const project = grants(h, { google_project_iam_member: undefined, google_project_iam_binding: undefined }, topology);
+    expect(project.filter((g) => /secretmanager/.test(g.role))).toEqual([]);
+    expect(h.resource.google_secret_manager_secret_iam_policy, 'a policy would replace the grants').toBeUndefined();
+  });
+
   it('run-tests alone may start the test job, with exactly the permissions the launcher uses', () => {
     const role = block(h.resource, 'google_project_iam_custom_role', 'job_runner');
     expect([...(role.permissions as string[])].sort()).toEqual([...CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS].sort());

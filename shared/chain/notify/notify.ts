@@ -1,0 +1,130 @@
+import type { LoopEvent } from '../messages.js';
+import type { NotificationRecord } from '../../domain/model.js';
+import { hasSinks, type NotifyConfig } from '../../config/notify-config.js';
+import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
+import { claim, dedupKey } from '../../kernel/dedup.js';
+import { retryTransient } from '../../kernel/retry.js';
+import { NotifyError, type GitHubPort, type GitHubTarget, type SecretSource, type WebhookPort } from '../../ports/notify.js';
+import { eventFact, planNotifications, type NotifyPlan, type Send } from './plan.js';
+
+const STEP = 'notify';
+
+export interface NotifyDeps extends StepDeps {
+  github: GitHubPort;
+  webhook: WebhookPort;
+  secrets: SecretSource;
+  /** Replaces the config's GitHub API URL (TDL_GITHUB_API_URL: a local fake GitHub). */
+  githubApiUrl?: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * notify, on loop-events: tells GitHub, Slack and webhooks what the loop did. Idempotent per
+ * event (the dedup record names the fact, and each send already recorded `sent` on the cycle
+ * is skipped by a delivery that takes over). A send that keeps failing is retried with backoff,
+ * then recorded `failed` on the cycle: it never holds the loop up, and the event is acknowledged.
+ */
+export function createNotify(deps: NotifyDeps) {
+  return async function notify(event: LoopEvent, messageId = 'unknown'): Promise<StepOutcome> {
+    const fact = eventFact(event);
+    if (!fact || event.cycle === undefined) return { kind: 'ignored', detail: `${event.type} events are not notified` };
+    const loop = await deps.store.getLoop(event.loopId);
+    const config = loop?.config.notify;
+    if (!loop || !config || !hasSinks(config)) return { kind: 'ignored', detail: `loop ${event.loopId} has no notification sinks` };
+    const { loopId } = event;
+    const n = event.cycle;
+    const key = dedupKey(STEP, loopId, fact);
+    const now = deps.clock.now();
+    const claimed = await deps.store.transact<{ plan: NotifyPlan | null; todo: Send[] } | null>({ loopId, cycle: n, dedupKey: key }, (view) => {
+      if (view.dedup?.state === 'completed') return { result: null };
+      const { record } = claim(view.dedup, { key, step: STEP, messageId, loopId, cycle: n }, now);
+      const plan = view.loop ? planNotifications(event, view.loop, view.cycle) : null;
+      const todo = (plan?.sends ?? []).filter((s) => view.cycle?.notifications[s.id]?.status !== 'sent');
+      return { writes: { dedup: record }, result: { plan, todo } };
+    });
+    if (!claimed) return { kind: 'duplicate', detail: `${loopId} cycle ${n}: ${fact} was already notified` };
+    const label = claimed.plan?.label ?? fact;
+    const outcomes: string[] = [];
+    try {
+      // Side by side: one slow sink does not hold the others up. Each is recorded as it ends, so
+      // a delivery that takes over after a crash sends only what was not recorded sent.
+      await Promise.all(
+        claimed.todo.map(async (send) => {
+          const record = await deliver(deps, config, send, label);
+          await deps.store.recordNotification(loopId, n, send.id, record);
+          outcomes.push(`${send.id} ${record.status}`);
+        }),
+      );
+      await deps.store.completeDedup(key, outcomes.join('; ') || 'nothing to send');
+    } catch (error) {
+      await deps.store.releaseDedup(key).catch(() => undefined);
+      throw error;
+    }
+    return { kind: 'done', detail: `${loopId} cycle ${n} ${label}: ${outcomes.join('; ') || 'nothing to send'}` };
+  };
+}
+
+/** One send, tried with backoff while its fault may pass; what became of it, to be recorded. */
+async function deliver(deps: NotifyDeps, config: NotifyConfig, send: Send, label: string): Promise<NotificationRecord> {
+  const { attempts: maxAttempts, firstPauseMs } = config.retry;
+  let attempts = 0;
+  const base = { sink: send.sink === 'webhook' ? `webhook ${send.webhook.name}` : send.sink, event: label };
+  try {
+    const reason = await retryTransient(
+      `notify ${send.id}`,
+      async () => {
+        attempts++;
+        return perform(deps, config, send);
+      },
+      {
+        isTransient: (e) => e instanceof NotifyError && e.transient,
+        // Pauses double from firstPauseMs: attempts - 1 of them fit in this budget.
+        maxMs: firstPauseMs * (2 ** (maxAttempts - 1) - 1),
+        firstPauseMs,
+        maxPauseMs: 30_000,
+        sleep: deps.sleep,
+        say: (line) => deps.log.warn(line),
+      },
+    );
+    deps.log.info(`notify: ${send.id}: ${reason}`);
+    return { ...base, status: 'sent', reason, attempts, at: deps.clock.now().toISOString() };
+  } catch (error) {
+    // Whatever went wrong with a send (a refusal, a missing secret, a defect in an adapter) is
+    // recorded, never thrown: the event is acknowledged and the loop goes on.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 500);
+    deps.log.warn(`notify: ${send.id} failed after ${attempts} attempt(s): ${reason}`);
+    return { ...base, status: 'failed', reason, attempts, at: deps.clock.now().toISOString() };
+  }
+}
+
+/** Sends it once; says what was sent. Secrets are revealed here and go nowhere but the request. */
+async function perform(deps: NotifyDeps, config: NotifyConfig, send: Send): Promise<string> {
+  if (send.sink === 'github-status' || send.sink === 'github-issue') {
+    const gh = config.github!;
+    const target: GitHubTarget = {
+      apiUrl: deps.githubApiUrl ?? gh.apiUrl,
+      repository: gh.repository,
+      token: await deps.secrets.reveal(gh.token, 'notify.github.token'),
+    };
+    if (send.sink === 'github-status') {
+      await deps.github.setCommitStatus(target, send.status);
+      return `${send.status.state} on ${send.status.sha.slice(0, 8)} (${send.status.context})`;
+    }
+    if ('open' in send) {
+      const issue = await deps.github.upsertLoopIssue(target, send.open);
+      return `${issue.action} issue #${issue.number} ${issue.url}`;
+    }
+    const closed = await deps.github.closeLoopIssue(target, send.close.loopId, gh.issues.labels, send.close.comment);
+    return closed ? `closed issue #${closed.number} ${closed.url}` : 'no open issue to close';
+  }
+  if (send.sink === 'slack') {
+    const url = await deps.secrets.reveal(config.slack!.webhookUrl, 'notify.slack.webhookUrl');
+    await deps.webhook.post(url, { text: send.message.text }, { kind: 'slack' });
+    return 'posted';
+  }
+  const signingSecret = send.webhook.signingSecret
+    ? await deps.secrets.reveal(send.webhook.signingSecret, `notify.webhooks.${send.webhook.name}.signingSecret`)
+    : undefined;
+  await deps.webhook.post(send.webhook.url, send.payload, { signingSecret, kind: 'webhook' });
+  return 'posted';
+}
