@@ -19,6 +19,9 @@ Stops every process it started.
                   "skipped","passRate","verdict","overheadMs"}],"report"}
   --verbose       show every line the test suite prints
   --reports DIR   where reports are written (default .tdl/reports)
+  --fake-github   start a local fake GitHub API and point notify at it (TDL_GITHUB_API_URL,
+                  and a token of its own in the variable notify.github.token.env names): the
+                  commit statuses and the await-fix issue are printed as they are posted
 
 Reuses emulators when PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST both answer.
 Exit: 0 the loop succeeded; 1 it ended otherwise; 2 bad usage or config.`;
@@ -33,6 +36,7 @@ export const localCommand: Command = {
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       reports: { type: 'string', default: '.tdl/reports' },
+      'fake-github': { type: 'boolean', default: false },
     });
     if (!values.config) throw new UsageError('--config FILE is required');
     const loaded = await loadLoopConfig(values.config);
@@ -47,7 +51,7 @@ export const localCommand: Command = {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const result = await runLocalLoop({ loaded, reportDir: values.reports!, say, verbose: values.verbose });
+      const result = await runLocalLoop({ loaded, reportDir: values.reports!, say, verbose: values.verbose, fakeGitHub: values['fake-github'] });
       out.write(`\n${result.reportText}\n\n`);
       const last = result.cycles.at(-1);
       const progression = result.cycles.map((c) => pct(c.passRate)).join(' -> ');

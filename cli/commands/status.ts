@@ -7,7 +7,8 @@ import type { CycleDoc, LoopDoc } from '../../shared/domain/model.js';
 const usage = `Usage: tdl status [LOOP] [--json] [--project PROJECT]
 
 The loops (or one), each with its status, current cycle and phase, pass rate and next action,
-read from Firestore. With LOOP, its cycles too.
+read from Firestore. With LOOP, its cycles too, and its notifications (commit statuses, the
+await-fix issue, Slack, webhooks): every one that failed, and all of the current cycle's.
   --json   the last line is a JSON array of loops (with LOOP: one object with its cycles)
 
 ${CONNECTION_HELP}
@@ -45,6 +46,8 @@ export const statusCommand: Command = {
               cycles.map((c) => [c.n, (c.commit ?? '').slice(0, 8), c.trigger ?? '', c.phase, c.totals?.tests ?? '-', c.totals?.passed ?? '-', c.totals ? c.totals.failed + c.totals.errors : '-', percent(c.passRate), c.verdict ?? '']),
             ),
           );
+          const told = notificationRows(cycles, loops[0]!.currentCycle);
+          if (told.length > 0) out(`\n${table(['CYCLE', 'NOTIFICATION', 'FOR', 'STATUS', 'TRIES', 'AT', 'DETAIL'], told)}`);
           out(`\n${loops[0]!.statusReason ?? ''}`);
         }
         return ['failed', 'blocked', 'cancelled'].includes(loops[0]!.status) ? EXIT.notSucceeded : EXIT.ok;
@@ -96,5 +99,16 @@ function cycleSummary(c: CycleDoc) {
     passRate: c.passRate ?? null,
     verdict: c.verdict ?? null,
     verdictReason: c.verdictReason ?? null,
+    notifications: Object.entries(c.notifications).map(([id, r]) => ({ id, ...r })),
   };
+}
+
+/** Every notification that failed, and all of the current cycle's: what a person checks first. */
+function notificationRows(cycles: CycleDoc[], current: number): Array<Array<string | number>> {
+  return cycles.flatMap((c) =>
+    Object.values(c.notifications)
+      .filter((r) => r.status === 'failed' || c.n === current)
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .map((r) => [c.n, r.sink, r.event, r.status, r.attempts, r.at.slice(11, 19), r.reason ?? '']),
+  );
 }

@@ -15,6 +15,8 @@ import { detachPushSubscriptions, ensureTopology } from './topology-setup.js';
 import { LocalDeployer } from './deployer.js';
 import { LocalJobServer } from './job-server.js';
 import { runCommand } from '../process/commands.js';
+import { FakeGitHub, type FakeIssue, type FakeStatus } from './fake-github.js';
+import { planNotifications } from '../chain/notify/plan.js';
 
 export const LOCAL_PROJECT = 'demo-tdl';
 
@@ -27,6 +29,8 @@ export interface LocalRunOptions {
   verbose?: boolean;
   projectId?: string;
   watchdogIntervalMs?: number;
+  /** Start a fake GitHub and point notify at it (TDL_GITHUB_API_URL), with a token of its own. */
+  fakeGitHub?: boolean;
 }
 
 export interface CycleSummary {
@@ -47,6 +51,8 @@ export interface LocalRunResult {
   cycles: CycleSummary[];
   report: string;
   reportText: string;
+  /** What the fake GitHub received, with --fake-github. */
+  github?: { statuses: FakeStatus[]; issues: Array<Omit<FakeIssue, 'body'>> };
 }
 
 /**
@@ -77,7 +83,9 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       await firestore.terminate();
     });
 
-    const childEnv = { ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId };
+    const childEnv: Record<string, string> = { ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId };
+    const github = options.fakeGitHub ? await startFakeGitHub(config, childEnv, say) : undefined;
+    if (github) cleanup.push(() => github.stop());
     const jobs = new LocalJobServer(loaded, childEnv, (jobId, line) => {
       if (options.verbose || !line.startsWith('  | ')) say(line.startsWith('job ') ? line : `${jobId} ${line}`);
     });
@@ -212,6 +220,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     if (stopReason) say(stopReason);
 
     const loop = await waitForLoopReport(store, config.loopId);
+    await waitForNotifications(store, loop);
     const cycles = await store.listCycles(config.loopId);
     const reportPath = await writeReports(options.reportDir, loop, cycles);
     return {
@@ -220,9 +229,39 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       cycles: cycles.filter((c) => c.phase === 'done').map(summarizeCycle),
       report: reportPath,
       reportText: loop.report ?? renderLoopReport(loop, cycles),
+      ...(github ? { github: { statuses: github.statuses, issues: github.issues.map(({ body: _body, ...i }) => i) } } : {}),
     };
   } finally {
     await runCleanup();
+  }
+}
+
+/** The fake GitHub, and the variables that point notify at it: its URL and its token under the config's name. */
+async function startFakeGitHub(config: LoadedLoopConfig['config'], childEnv: Record<string, string>, say: (line: string) => void): Promise<FakeGitHub | undefined> {
+  const gh = config.notify.github;
+  if (!gh?.token.env) {
+    say('--fake-github: the loop config has no notify.github with a token "env": nothing will be posted');
+    return undefined;
+  }
+  const fake = new FakeGitHub(say);
+  const url = await fake.start();
+  Object.assign(childEnv, { TDL_GITHUB_API_URL: url, [gh.token.env]: fake.token });
+  say(`github: a fake GitHub API at ${url} stands in for ${gh.repository}`);
+  return fake;
+}
+
+/**
+ * notify tells the sinks after the verdict that ended the loop: wait (a while) until what it
+ * plans for that verdict is recorded on the cycle, so nothing is cut off when the servers stop.
+ */
+async function waitForNotifications(store: FirestoreLoopStore, loop: LoopDoc): Promise<void> {
+  const n = loop.currentCycle;
+  for (let i = 0; i < 150 && n > 0; i++) {
+    const cycle = await store.getCycle(loop.loopId, n);
+    if (!cycle?.verdict) return;
+    const plan = planNotifications({ loopId: loop.loopId, cycle: n, type: 'verdict', verdict: cycle.verdict, at: loop.updatedAt }, loop, cycle);
+    if (!plan || plan.sends.every((s) => cycle.notifications[s.id])) return;
+    await sleep(100);
   }
 }
 
