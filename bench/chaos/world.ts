@@ -14,6 +14,9 @@ import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js'
 import { pushSubscriptions, TOPICS } from '../../shared/chain/topology.js';
 import { LoopEvent, DeployRequested } from '../../shared/chain/messages.js';
 import { newLoop } from '../../shared/domain/model.js';
+import { NotifyConfig } from '../../shared/config/notify-config.js';
+
+const NOTIFY_PATH = '/notify';
 
 /**
  * One scenario's world: its own project on the shared emulators, the real functions on
@@ -30,6 +33,8 @@ export class World {
   readonly launches: TestJobRequest[] = [];
   readonly events: LoopEvent[] = [];
   readonly deployRequests: DeployRequested[] = [];
+  /** Verdict webhook calls the notify function made, for loops created with `notify`. */
+  readonly notified: Array<{ loopId: string; cycle: number; verdict: string }> = [];
   /** What a scenario did to the world, for the report (lines starting "info:"). */
   readonly notes: string[] = [];
   onLaunch: (request: TestJobRequest) => void = () => {};
@@ -50,6 +55,12 @@ export class World {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (req.url === NOTIFY_PATH) {
+          // The loops' webhook sink (createLoop with notify): one call per verdict is expected.
+          const v = JSON.parse(body) as { loopId: string; cycle: number; verdict: string };
+          this.notified.push({ loopId: v.loopId, cycle: v.cycle, verdict: v.verdict });
+          return res.end();
+        }
         const request = JSON.parse(body) as TestJobRequest;
         this.launches.push(request);
         res.end(JSON.stringify({ executionId: `${request.jobId}-exec-${this.launches.length}` }));
@@ -122,7 +133,7 @@ export class World {
     });
   }
 
-  async createLoop(loopId: string, config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines> } = {}): Promise<void> {
+  async createLoop(loopId: string, config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines>; notify?: boolean } = {}): Promise<void> {
     const now = new Date().toISOString();
     const stored = {
       branch: 'main',
@@ -132,6 +143,7 @@ export class World {
       classification: { rules: [] },
       allowedHosts: ['127.0.0.1', 'localhost'],
       services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
+      ...(config.notify ? { notify: NotifyConfig.parse({ webhooks: [{ name: 'chaos', url: new URL(NOTIFY_PATH, this.jobsUrl).href }] }) } : {}),
     };
     await this.store.putLoop(newLoop(loopId, stored, now), { reset: true });
   }
