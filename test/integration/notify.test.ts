@@ -129,7 +129,8 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     expect((await notify(event, 'm2')).detail).toContain('c1-verdict-github-issue sent');
 
     // The verdict's sends go side by side: their order is not fixed.
-    expect([...calls()].sort()).toEqual(['GET /repos/acme/shop/issues', 'POST /repos/acme/shop/issues', `POST /repos/acme/shop/statuses/${SHAS[0]}`, `POST /repos/acme/shop/statuses/${SHAS[0]}`]);
+    // No open issue with the labels, nor among all open issues: a new one.
+    expect([...calls()].sort()).toEqual(['GET /repos/acme/shop/issues', 'GET /repos/acme/shop/issues', 'POST /repos/acme/shop/issues', `POST /repos/acme/shop/statuses/${SHAS[0]}`, `POST /repos/acme/shop/statuses/${SHAS[0]}`]);
     for (const r of github.requests) {
       expect(r.headers.authorization).toBe(`token ${github.token}`);
       expect(r.headers['user-agent']).toMatch(/^test-deploy-loop/);
@@ -138,8 +139,8 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
       ['pending', 'test-deploy-loop/' + loopId, 'cycle 1: end-to-end tests running'],
       ['failure', 'test-deploy-loop/' + loopId, 'cycle 1: await-fix, pass rate 45.0 %: failures need a code change (database 11)'],
     ]);
-    const list = github.requests.find((r) => r.method === 'GET')!;
-    expect(list.query).toMatchObject({ state: 'open', labels: 'test-deploy-loop,await-fix' });
+    const lists = github.requests.filter((r) => r.method === 'GET');
+    expect(lists.map((r) => [r.query.state, r.query.labels])).toEqual([['open', 'test-deploy-loop,await-fix'], ['open', undefined]]);
     const [issue] = github.issues;
     expect(github.issues).toHaveLength(1);
     expect(issue).toMatchObject({ number: 1, state: 'open', labels: ['test-deploy-loop', 'await-fix'] });
@@ -169,7 +170,7 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     // A redelivery, and a second publish of the same verdict, send nothing.
     expect((await notify(event, 'm2')).kind).toBe('duplicate');
     expect((await notify({ ...event, at: at() }, 'm3')).kind).toBe('duplicate');
-    expect(github.requests).toHaveLength(4);
+    expect(github.requests).toHaveLength(5);
     expect(hooks.received).toHaveLength(2);
   });
 
@@ -184,12 +185,21 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     expect(github.issues[0]).toMatchObject({ state: 'closed', state_reason: 'completed' });
     expect(github.issues[0]!.comments).toEqual([`Loop **${loopId}** succeeded in cycle 3 (commit \`33333333\`): every criterion met: 20 tests, pass rate 100.0 %. Pass rate 45.0 % → 95.0 % → 100.0 %. Closing.`]);
     expect(calls().filter((c) => c.includes('/issues'))).toEqual([
-      'GET /repos/acme/shop/issues', 'POST /repos/acme/shop/issues',
+      'GET /repos/acme/shop/issues', 'GET /repos/acme/shop/issues', 'POST /repos/acme/shop/issues',
       'GET /repos/acme/shop/issues', 'PATCH /repos/acme/shop/issues/1',
       'GET /repos/acme/shop/issues', 'POST /repos/acme/shop/issues/1/comments', 'PATCH /repos/acme/shop/issues/1',
     ]);
     const statuses = github.statuses.map((s) => `${s.sha.slice(0, 1)} ${s.state}`);
     expect(statuses).toEqual(['1 failure', '2 failure', '3 success']);
+  });
+
+  it('finds the loop\'s issue by its marker when GitHub dropped its labels (a token that may not set them): still one issue', async () => {
+    await notify(await verdictCycle(1, 'await-fix', 0.45), 'l1');
+    github.issues[0]!.labels = [];
+    await notify(await verdictCycle(2, 'await-fix', 0.95), 'l2');
+    expect(github.issues.map((i) => [i.number, i.state])).toEqual([[1, 'open']]);
+    expect(github.issues[0]!.title).toContain('cycle 2, pass rate 95.0 %');
+    expect(calls().filter((c) => c.includes('/issues')).slice(-3)).toEqual(['GET /repos/acme/shop/issues', 'GET /repos/acme/shop/issues', 'PATCH /repos/acme/shop/issues/1']);
   });
 
   it('retries a sink that fails for a while, records one that keeps failing, and never fails the event', async () => {

@@ -88,8 +88,17 @@ export class OctokitGitHub implements GitHubPort {
     return open;
   }
 
-  /** The loop's open issue, found by its marker among open issues with its labels (never by search, which lags). */
+  /**
+   * The loop's open issue, found by its marker among open issues with its labels, then among
+   * all open issues (GitHub drops the labels of a token that may not set them); never by
+   * search, which lags behind.
+   */
   private async findOpen(gh: Octokit, target: GitHubTarget, loopId: string, labels: string[]): Promise<IssueRef | null> {
+    const labelled = await this.findAmong(gh, target, loopId, labels);
+    return labelled ?? (labels.length ? this.findAmong(gh, target, loopId, []) : null);
+  }
+
+  private async findAmong(gh: Octokit, target: GitHubTarget, loopId: string, labels: string[]): Promise<IssueRef | null> {
     const { owner, repo } = split(target.repository);
     const marker = loopIssueMarker(loopId);
     let pages = 0;
