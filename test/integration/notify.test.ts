@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PassThrough } from 'node:stream';
 import type { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,11 +41,13 @@ let logs: string;
 let secretsEnv: NodeJS.ProcessEnv;
 let notify: ReturnType<typeof createNotify>;
 let loopId: string;
+const projectId = `demo-notify-${randomUUID().slice(0, 8)}`;
+const root = path.resolve(import.meta.dirname, '../..');
 
 beforeAll(async () => {
   emulators = await startEmulators();
   Object.assign(process.env, emulators.env);
-  firestore = createFirestore({ projectId: `demo-notify-${randomUUID().slice(0, 8)}` });
+  firestore = createFirestore({ projectId });
   store = new FirestoreLoopStore(firestore);
   github = new FakeGitHub();
   await github.start();
@@ -235,6 +240,16 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     expect(n['c1-verdict-github-status']).toMatchObject({ status: 'failed', attempts: 1 });
     expect(n['c1-verdict-github-status']!.reason).toMatch(/^github commit status on 11111111: HTTP 401: Bad credentials/);
     expect(logs).not.toContain('ghp_wrongtoken0000');
+
+    // tdl status shows them: every failed notification, with its reason.
+    const env = { ...process.env, ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId };
+    const text = (await promisify(execFile)(process.execPath, [path.join(root, 'bin/tdl.js'), 'status', loopId], { cwd: root, env })).stdout;
+    expect(text).toMatch(/^1 +slack +verdict await-fix +failed +1 +\d\d:\d\d:\d\d +notify\.slack\.webhookUrl: environment variable TDL_SLACK_URL is not set$/m);
+    expect(text).toMatch(/^1 +github-status +verdict await-fix +failed +1 .* HTTP 401: Bad credentials/m);
+    const json = JSON.parse((await promisify(execFile)(process.execPath, [path.join(root, 'bin/tdl.js'), 'status', loopId, '--json'], { cwd: root, env })).stdout.trim().split('\n').at(-1)!);
+    expect(json.cycles[0].notifications.map((r: { id: string; status: string }) => `${r.id} ${r.status}`).sort()).toEqual([
+      'c1-verdict-github-issue failed', 'c1-verdict-github-status failed', 'c1-verdict-slack failed', 'c1-verdict-webhook-agent sent',
+    ]);
   });
 
   it('a delivery that takes over from one that died sends only what was not recorded sent', async () => {
