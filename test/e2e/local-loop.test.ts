@@ -74,18 +74,20 @@ describe('tdl local on the bundled example', () => {
     // each cycle's commit, and one issue: opened on await-fix, updated, closed on success.
     const [c1, c2, c3] = summary.cycles.map((c) => c.commit);
     // A pending status that reaches notify after its cycle's verdict is dropped (it would hide
-    // the verdict), so on a loaded machine a cycle may show fewer than its three pending ones;
-    // what GitHub shows last for each commit is its verdict.
+    // the verdict), so on a loaded machine a cycle may show fewer than its three pending ones,
+    // and one that raced the verdict is followed by the verdict's again; what GitHub shows last
+    // for each commit is its verdict.
     [c1, c2, c3].forEach((sha, i) => {
       const mine = summary.github.statuses.filter((s) => s.sha === sha);
-      const pending = mine.slice(0, -1);
-      expect(mine.at(-1)?.description, `cycle ${i + 1}`).toMatch(new RegExp(`^cycle ${i + 1}: ${i < 2 ? 'await-fix' : 'succeeded'}, pass rate`));
+      const verdict = new RegExp(`^cycle ${i + 1}: ${i < 2 ? 'await-fix' : 'succeeded'}, pass rate`);
+      expect(mine.at(-1)?.description, `cycle ${i + 1}`).toMatch(verdict);
       expect(mine.at(-1)?.state).toBe(i < 2 ? 'failure' : 'success');
+      const pending = mine.filter((s) => s.state === 'pending');
+      expect(mine.filter((s) => s.state !== 'pending').every((s) => verdict.test(s.description))).toBe(true);
       expect(pending.length).toBeGreaterThanOrEqual(1);
-      expect(pending.every((s) => s.state === 'pending' && /^cycle \d: (end-to-end tests running|analyzing: \d+ of 20 tests passed|deciding, pass rate)/.test(s.description))).toBe(true);
+      expect(pending.every((s) => /^cycle \d: (end-to-end tests running|analyzing: \d+ of 20 tests passed|deciding, pass rate)/.test(s.description))).toBe(true);
       expect(new Set(pending.map((s) => s.description.split(':')[1])).size, 'one status per phase').toBe(pending.length);
     });
-    expect(summary.github.statuses.length).toBeLessThanOrEqual(12);
     expect(new Set(summary.github.statuses.map((s) => s.context))).toEqual(new Set(['test-deploy-loop/shop-main']));
     expect(summary.github.issues).toEqual([
       {

@@ -260,6 +260,24 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     expect(github.issues).toHaveLength(1);
   });
 
+  it('a pending status whose cycle had its verdict posted meanwhile is followed by the verdict\'s again, so the commit ends showing the verdict', async () => {
+    await store.transact({ loopId }, () => ({ writes: { cycles: [{ n: 1, data: cycleDoc({ loopId, n: 1, phase: 'testing', commit: SHAS[0] }) }] }, result: undefined }));
+    const testing: LoopEvent = { loopId, cycle: 1, type: 'phase-changed', phase: 'testing', at: at() };
+    // The cycle ends, and its verdict's status is posted, while the pending one is on its way.
+    const late = Object.create(store) as FirestoreLoopStore;
+    late.recordNotification = async (...args) => {
+      if (args[2] === 'c1-testing-github-status') {
+        const verdict = await verdictCycle(1, 'await-fix', 0.45);
+        await notify(verdict, 'v1');
+      }
+      return store.recordNotification(...args);
+    };
+    const racing = createNotify({ store: late, publisher: { publish: async () => '' }, clock: systemClock, log: createJsonLogger('notify', { out: new PassThrough(), err: new PassThrough() }), github: new OctokitGitHub(createJsonLogger('x', { out: new PassThrough(), err: new PassThrough() })), webhook: new FetchWebhook(), secrets: new EnvSecretSource(secretsEnv) });
+    await racing(testing, 't1');
+    expect(github.statuses.map((s) => s.state)).toEqual(['pending', 'failure', 'failure']);
+    expect((await store.getCycle(loopId, 1))!.notifications['c1-testing-then-verdict-github-status']).toMatchObject({ status: 'sent', event: 'verdict await-fix (again, after a late testing status)' });
+  });
+
   it('no secret reaches a log line, a stored notification or the dedup record', async () => {
     github.failNext(1, 500);
     await notify(await verdictCycle(1, 'await-fix', 0.45), 'x1');

@@ -5,7 +5,7 @@ import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
 import { claim, dedupKey } from '../../kernel/dedup.js';
 import { retryTransient } from '../../kernel/retry.js';
 import { NotifyError, type GitHubPort, type GitHubTarget, type SecretSource, type WebhookPort } from '../../ports/notify.js';
-import { eventFact, planNotifications, type NotifyPlan, type Send } from './plan.js';
+import { eventFact, planNotifications, verdictStatusId, type NotifyPlan, type Send } from './plan.js';
 
 const STEP = 'notify';
 
@@ -55,6 +55,10 @@ export function createNotify(deps: NotifyDeps) {
           outcomes.push(`${send.id} ${record.status}`);
         }),
       );
+      if (event.type === 'phase-changed' && claimed.todo.some((t) => t.sink === 'github-status')) {
+        const final = await reassertVerdict(deps, config, event, fact);
+        if (final) outcomes.push(final);
+      }
       await deps.store.completeDedup(key, outcomes.join('; ') || 'nothing to send');
     } catch (error) {
       await deps.store.releaseDedup(key).catch(() => undefined);
@@ -62,6 +66,26 @@ export function createNotify(deps: NotifyDeps) {
     }
     return { kind: 'done', detail: `${loopId} cycle ${n} ${label}: ${outcomes.join('; ') || 'nothing to send'}` };
   };
+}
+
+/**
+ * GitHub shows the last status posted for a context and has no conditional post: a pending
+ * status whose cycle ended while it was on its way may land after the verdict's. The verdict's
+ * status is recorded once GitHub took it, so reading the cycle after posting tells: when it is
+ * recorded sent, it is posted again and the commit ends showing the verdict. (A verdict status
+ * posted but not yet recorded, a window of one write, is not seen.)
+ */
+async function reassertVerdict(deps: NotifyDeps, config: NotifyConfig, event: LoopEvent, fact: string): Promise<string | null> {
+  const n = event.cycle!;
+  const [loop, cycle] = await Promise.all([deps.store.getLoop(event.loopId), deps.store.getCycle(event.loopId, n)]);
+  if (!loop || !cycle?.verdict || cycle.notifications[verdictStatusId(n)]?.status !== 'sent') return null;
+  const verdictEvent: LoopEvent = { loopId: event.loopId, cycle: n, type: 'verdict', verdict: cycle.verdict, at: event.at };
+  const send = planNotifications(verdictEvent, loop, cycle)?.sends.find((x) => x.sink === 'github-status');
+  if (!send) return null;
+  const id = `${fact}-then-verdict-github-status`;
+  const record = await deliver(deps, config, { ...send, id }, `verdict ${cycle.verdict} (again, after a late ${event.phase} status)`);
+  await deps.store.recordNotification(event.loopId, n, id, record);
+  return `${id} ${record.status}`;
 }
 
 /** One send, tried with backoff while its fault may pass; what became of it, to be recorded. */

@@ -53,6 +53,11 @@ export function eventFact(e: LoopEvent): string | null {
   return null;
 }
 
+/** The id of the verdict's commit status of cycle n, as planned and recorded. */
+export function verdictStatusId(n: number): string {
+  return `c${n}-verdict-github-status`;
+}
+
 export function planNotifications(event: LoopEvent, loop: LoopDoc, cycle: CycleDoc | null): NotifyPlan | null {
   const fact = eventFact(event);
   if (!fact || !cycle) return null;
