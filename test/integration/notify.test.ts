@@ -226,6 +226,24 @@ describe('notify against GitHub, Slack and a webhook on local servers', () => {
     expect(github.statuses).toHaveLength(1);
   });
 
+  it('waits out a Retry-After of a few seconds, and records at once one that asks for minutes', async () => {
+    hooks.answers.push({ status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
+    const started = Date.now();
+    await notify(await verdictCycle(1, 'await-fix', 0.45), 'ra1');
+    const hookSinks = (n: Record<string, { sink: string; status: string; attempts: number; reason?: string }>) => Object.values(n).filter((r) => r.sink === 'slack' || r.sink === 'webhook agent');
+    const first = hookSinks((await store.getCycle(loopId, 1))!.notifications);
+    expect(first.map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(first.reduce((s, r) => s + r.attempts, 0)).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+
+    hooks.answers.push({ status: 429, body: 'rate_limited', headers: { 'retry-after': '120' } });
+    await notify(await verdictCycle(2, 'await-fix', 0.95), 'ra2');
+    const second = hookSinks((await store.getCycle(loopId, 2))!.notifications).filter((r) => r.status === 'failed');
+    expect(second).toHaveLength(1);
+    expect(second[0]!.reason).toMatch(/HTTP 429: rate_limited \(asked to wait 120 s\)$/);
+    expect(second[0]!.attempts).toBe(1);
+  });
+
   it('records a missing secret or bad credentials as failed, naming the variable, not a value', async () => {
     secretsEnv.TDL_GH_TOKEN = 'ghp_wrongtoken0000';
     delete secretsEnv.TDL_SLACK_URL;

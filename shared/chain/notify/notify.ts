@@ -98,7 +98,11 @@ async function deliver(deps: NotifyDeps, config: NotifyConfig, send: Send, label
       `notify ${send.id}`,
       async () => {
         attempts++;
-        return perform(deps, config, send);
+        try {
+          return await perform(deps, config, send);
+        } catch (error) {
+          throw await honourRetryAfter(deps, error);
+        }
       },
       {
         isTransient: (e) => e instanceof NotifyError && e.transient,
@@ -119,6 +123,19 @@ async function deliver(deps: NotifyDeps, config: NotifyConfig, send: Send, label
     deps.log.warn(`notify: ${send.id} failed after ${attempts} attempt(s): ${reason}`);
     return { ...base, status: 'failed', reason, attempts, at: deps.clock.now().toISOString() };
   }
+}
+
+/** Longest Retry-After (a rate limit) waited out inside one delivery; a longer one is recorded failed. */
+const MAX_RETRY_AFTER_MS = 20_000;
+
+/** A sink that said when to come back is not asked sooner; one that asks for too long is given up. */
+async function honourRetryAfter(deps: NotifyDeps, error: unknown): Promise<unknown> {
+  if (!(error instanceof NotifyError) || !error.transient || !error.retryAfterMs) return error;
+  if (error.retryAfterMs > MAX_RETRY_AFTER_MS) {
+    return new NotifyError(`${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)`, { transient: false });
+  }
+  await (deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(error.retryAfterMs);
+  return error;
 }
 
 /** Sends it once; says what was sent. Secrets are revealed here and go nowhere but the request. */
