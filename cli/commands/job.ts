@@ -3,6 +3,8 @@ import { parse } from '../args.js';
 import { runJob } from '../../shared/chain/test-job/run-job.js';
 import { isTransientFault, services } from '../../shared/composition.js';
 import { retryTransient } from '../../shared/kernel/retry.js';
+import { audienceOf } from '../../shared/adapters/http/authorization.js';
+import type { IdTokenSource } from '../../shared/ports/services.js';
 
 const usage = `Usage: tdl job [--results GLOB]... [--timeout SECONDS] -- COMMAND [ARGS...]
 
@@ -13,6 +15,11 @@ them in the cycle and publishes tests-finished.
 Environment: TDL_LOOP_ID, TDL_CYCLE, TDL_JOB_ID (set by whoever launched the job),
 TDL_RESULTS (comma-separated globs, when --results is not given), GOOGLE_CLOUD_PROJECT,
 and the emulator hosts locally. TDL_URL_<SERVICE> and BASE_URL reach the suite unchanged.
+TDL_SUITE_NODE_OPTIONS, when set, is the suite's NODE_OPTIONS (the job image sets the job's
+own heap flags in NODE_OPTIONS, which the suite must not inherit). With TDL_ID_TOKENS=metadata
+(the Cloud Run Job) the suite also gets TDL_ID_TOKEN_<SERVICE>, an ID token for each
+TDL_URL_<SERVICE>, and TDL_ID_TOKEN for BASE_URL: send it as "Authorization: Bearer ..." to
+call private services. A token lasts about an hour.
 
 Exit: 0 all tests passed; 1 tests failed; 2 usage; 3 the suite crashed or wrote no
 readable results; 4 the cycle had moved on, results not recorded.`;
@@ -47,7 +54,7 @@ export const jobCommand: Command = {
         jobId,
         command: argv.slice(dash + 1),
         cwd: process.cwd(),
-        env: {},
+        env: await suiteEnv(env, svc.idTokens),
         resultGlobs: globs,
         timeoutSeconds,
         say: (line) => process.stdout.write(`${line}\n`),
@@ -71,3 +78,16 @@ export const jobCommand: Command = {
     }
   },
 };
+
+/**
+ * What the suite's environment changes from the job's: its own NODE_OPTIONS, when one is given,
+ * and with an ID token source an ID token per service URL it is given.
+ */
+export async function suiteEnv(env: NodeJS.ProcessEnv, tokens?: IdTokenSource): Promise<Record<string, string>> {
+  const out: Record<string, string> = env.TDL_SUITE_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: env.TDL_SUITE_NODE_OPTIONS };
+  if (!tokens) return out;
+  const urls = Object.entries(env).flatMap(([k, v]) => (/^TDL_URL_\w+$/.test(k) && v ? [[k.replace(/^TDL_URL_/, 'TDL_ID_TOKEN_'), v] as const] : []));
+  if (env.BASE_URL) urls.push(['TDL_ID_TOKEN', env.BASE_URL]);
+  for (const [name, url] of urls) out[name] = await tokens.token(audienceOf(url));
+  return out;
+}

@@ -3,6 +3,12 @@ import { EXIT, UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
+import type { Publisher } from '../../shared/ports/services.js';
+import { PUBLISHES } from '../../shared/chain/topology.js';
+import { allowedTopics } from '../../shared/chain/lifecycle/allowed-topics.js';
+
+/** A person steering loops publishes only what infra/ grants operators (PUBLISHES.operators). */
+const operator = (conn: { publisher: Publisher }) => allowedTopics(conn.publisher, 'an operator', PUBLISHES.operators);
 
 const usage = `Usage: tdl rerun LOOP [--redeploy | --retest] [--reason TEXT] [--json] [--project PROJECT]
        tdl cancel LOOP [--reason TEXT] [--json] [--project PROJECT]
@@ -65,7 +71,7 @@ export const rerunCommand: Command = {
           return EXIT.notSucceeded;
         }
         topic = 'deploy-finished';
-        messageId = await conn.publisher.publish('deploy-finished', {
+        messageId = await operator(conn).publish('deploy-finished', {
           loopId,
           trigger: 'retest',
           branch: current.branch ?? loop.config.branch,
@@ -78,7 +84,7 @@ export const rerunCommand: Command = {
         });
       } else {
         topic = 'deploy-requested';
-        messageId = await conn.publisher.publish('deploy-requested', {
+        messageId = await operator(conn).publish('deploy-requested', {
           loopId,
           trigger: 'manual',
           branch: current?.branch ?? loop.config.branch,
@@ -109,7 +115,7 @@ export const cancelCommand: Command = {
         process.stderr.write(`tdl cancel: no loop "${loopId}" in ${conn.target}\n`);
         return EXIT.notSucceeded;
       }
-      const messageId = await conn.publisher.publish('loop-control', {
+      const messageId = await operator(conn).publish('loop-control', {
         loopId,
         action: 'cancel',
         reason: values.reason ?? 'cancelled by hand',

@@ -16,6 +16,11 @@ export const RuntimeEnv = z.object({
   TDL_GITHUB_API_URL: z.string().url().optional(),
   /** Where secrets named in loop configs are read; default: the environment on the emulators, else Secret Manager. */
   TDL_SECRET_SOURCE: z.enum(['env', 'secret-manager']).optional(),
+  /**
+   * Cloud: `metadata` has the probes (and the test job, for the suite) carry ID tokens from the
+   * metadata server, for private services; `none` (the default, locally) sends requests bare.
+   */
+  TDL_ID_TOKENS: z.enum(['none', 'metadata'], { message: 'TDL_ID_TOKENS must be "none" or "metadata"' }).default('none'),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
 });

@@ -1,11 +1,11 @@
 import type { LoopEvent } from '../messages.js';
 import type { NotificationRecord } from '../../domain/model.js';
 import { hasSinks, type NotifyConfig } from '../../config/notify-config.js';
-import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
-import { claim, dedupKey } from '../../kernel/dedup.js';
+import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
 import { retryTransient } from '../../kernel/retry.js';
 import { NotifyError, type GitHubPort, type GitHubTarget, type SecretSource, type WebhookPort } from '../../ports/notify.js';
-import { eventFact, planNotifications, verdictStatusId, type NotifyPlan, type Send } from './plan.js';
+import { eventFact, planNotifications, verdictStatusId, type Send } from './plan.js';
 
 const STEP = 'notify';
 
@@ -33,39 +33,50 @@ export function createNotify(deps: NotifyDeps) {
     if (!loop || !config || !hasSinks(config)) return { kind: 'ignored', detail: `loop ${event.loopId} has no notification sinks` };
     const { loopId } = event;
     const n = event.cycle;
-    const key = dedupKey(STEP, loopId, fact);
-    const now = deps.clock.now();
-    const claimed = await deps.store.transact<{ plan: NotifyPlan | null; todo: Send[] } | null>({ loopId, cycle: n, dedupKey: key }, (view) => {
-      if (view.dedup?.state === 'completed') return { result: null };
-      const { record } = claim(view.dedup, { key, step: STEP, messageId, loopId, cycle: n }, now);
-      const plan = view.loop ? planNotifications(event, view.loop, view.cycle) : null;
-      const todo = (plan?.sends ?? []).filter((s) => view.cycle?.notifications[s.id]?.status !== 'sent');
-      return { writes: { dedup: record }, result: { plan, todo } };
+    const handled = await handleOnce<NotifyStepPlan>(deps, {
+      step: STEP,
+      fact: [loopId, fact],
+      loopId,
+      cycle: n,
+      messageId,
+      alreadyDone: () => ({ kind: 'duplicate', detail: `${loopId} cycle ${n}: ${fact} was already notified` }),
+      plan: (view) => {
+        const plan = view.loop ? planNotifications(event, view.loop, view.cycle) : null;
+        // A delivery that takes over after a crash sends only what was not recorded sent.
+        const todo = (plan?.sends ?? []).filter((s) => view.cycle?.notifications[s.id]?.status !== 'sent');
+        return { result: { outcome: { kind: 'done', detail: `${todo.length} to send` }, pending: [], label: plan?.label ?? fact, todo } };
+      },
+      // The sends are the step's side effects: they run after the claim commits and before the
+      // record completes, so a failure of the store releases the record and a redelivery resumes.
+      beforePublish: async (plan) => {
+        const outcomes = await sendAll(deps, config, event, fact, plan);
+        plan.outcome = { kind: 'done', detail: `${loopId} cycle ${n} ${plan.label}: ${outcomes.join('; ') || 'nothing to send'}` };
+      },
     });
-    if (!claimed) return { kind: 'duplicate', detail: `${loopId} cycle ${n}: ${fact} was already notified` };
-    const label = claimed.plan?.label ?? fact;
-    const outcomes: string[] = [];
-    try {
-      // Side by side: one slow sink does not hold the others up. Each is recorded as it ends, so
-      // a delivery that takes over after a crash sends only what was not recorded sent.
-      await Promise.all(
-        claimed.todo.map(async (send) => {
-          const record = await deliver(deps, config, send, label);
-          await deps.store.recordNotification(loopId, n, send.id, record);
-          outcomes.push(`${send.id} ${record.status}`);
-        }),
-      );
-      if (event.type === 'phase-changed' && claimed.todo.some((t) => t.sink === 'github-status')) {
-        const final = await reassertVerdict(deps, config, event, fact);
-        if (final) outcomes.push(final);
-      }
-      await deps.store.completeDedup(key, outcomes.join('; ') || 'nothing to send');
-    } catch (error) {
-      await deps.store.releaseDedup(key).catch(() => undefined);
-      throw error;
-    }
-    return { kind: 'done', detail: `${loopId} cycle ${n} ${label}: ${outcomes.join('; ') || 'nothing to send'}` };
+    return handled.outcome;
   };
+}
+
+interface NotifyStepPlan extends StepPlan {
+  label: string;
+  todo: Send[];
+}
+
+/** Side by side: one slow sink does not hold the others up. Each is recorded as it ends. */
+async function sendAll(deps: NotifyDeps, config: NotifyConfig, event: LoopEvent, fact: string, plan: NotifyStepPlan): Promise<string[]> {
+  const outcomes: string[] = [];
+  await Promise.all(
+    plan.todo.map(async (send) => {
+      const record = await deliver(deps, config, send, plan.label);
+      await deps.store.recordNotification(event.loopId, event.cycle!, send.id, record);
+      outcomes.push(`${send.id} ${record.status}`);
+    }),
+  );
+  if (event.type === 'phase-changed' && plan.todo.some((t) => t.sink === 'github-status')) {
+    const final = await reassertVerdict(deps, config, event, fact);
+    if (final) outcomes.push(final);
+  }
+  return outcomes;
 }
 
 /**
