@@ -11,6 +11,9 @@ import { evaluateCommand } from './evaluate.js';
 import { classifyCommand } from './classify.js';
 import { resultsCommand } from './results.js';
 import { registerCommand } from './register.js';
+import { uiCommand } from './ui.js';
+import { labelCommand } from './label.js';
+import { rulesCommand } from './rules.js';
 import { packageVersion } from '../version.js';
 
 const COMMANDS: Command[] = [
@@ -18,11 +21,14 @@ const COMMANDS: Command[] = [
   statusCommand,
   reportCommand,
   watchCommand,
+  uiCommand,
   rerunCommand,
   cancelCommand,
   evaluateCommand,
   registerCommand,
   classifyCommand,
+  labelCommand,
+  rulesCommand,
   resultsCommand,
   jobCommand,
   emulatorsCommand,

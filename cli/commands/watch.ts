@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Message } from '@google-cloud/pubsub';
 import { EXIT, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
-import { LoopEvent } from '../../shared/chain/messages.js';
-import { WATCH } from '../../shared/chain/topology.js';
+import type { LoopEvent } from '../../shared/chain/messages.js';
+import { followLoopEvents } from '../loop-events.js';
 import { isLoopEnded } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
@@ -31,11 +29,10 @@ export const watchCommand: Command = {
     );
     const loopId = positionals[0];
     const conn = await connect(values.project);
-    // A subscription of our own: every watcher sees every event; it is deleted on the way out.
-    const [sub] = await conn.pubsub.topic(WATCH.topic).createSubscription(`${WATCH.subscriptionPrefix}${randomUUID().slice(0, 8)}`, {
-      ackDeadlineSeconds: 10,
-      expirationPolicy: { ttl: { seconds: 86_400 } },
-    });
+    // Subscribed before the loop is read, so an end between the two is not missed.
+    const early: LoopEvent[] = [];
+    let onEvent: (e: LoopEvent) => void = (e) => early.push(e);
+    const feed = await followLoopEvents(conn.pubsub, (e) => onEvent(e));
     try {
       if (loopId) {
         const loop = await conn.store.getLoop(loopId);
@@ -56,16 +53,9 @@ export const watchCommand: Command = {
       const ended = await new Promise<string | null>((resolve) => {
         const timeout = values.timeout ? setTimeout(() => resolve(null), Number(values.timeout) * 1000) : undefined;
         process.once('SIGINT', () => resolve(null));
-        sub.on('message', (m: Message) => {
-          m.ack();
-          let json: unknown;
-          try {
-            json = JSON.parse(m.data.toString('utf8'));
-          } catch {
-            return;
-          }
-          const e = LoopEvent.safeParse(json);
-          if (!e.success || (loopId && e.data.loopId !== loopId)) return;
+        onEvent = (event) => {
+          if (loopId && event.loopId !== loopId) return;
+          const e = { data: event };
           const print = (x: LoopEvent) => out(values.json ? JSON.stringify(x) : describe(x));
           if (!(loopId && e.data.type === 'loop-ended')) print(e.data);
           if (e.data.type === 'verdict' && e.data.cycle !== undefined) verdictsSeen.add(e.data.cycle);
@@ -83,14 +73,13 @@ export const watchCommand: Command = {
               resolve(end.status ?? 'ended');
             }, ORDER_GRACE_MS);
           }
-        });
+        };
+        early.splice(0).forEach(onEvent);
       });
       if (ended === null) return EXIT.notSucceeded;
       return ended === 'succeeded' ? EXIT.ok : EXIT.notSucceeded;
     } finally {
-      sub.removeAllListeners('message');
-      await sub.close().catch(() => undefined);
-      await sub.delete().catch(() => undefined);
+      await feed.close();
       await conn.close();
     }
   },

@@ -38,9 +38,13 @@ export interface FunctionHost {
   name: FunctionName;
   port: number;
   url: string;
+  /** The server's process; whoever starts it again on the same port puts the new one here. */
   process: ProcessGroup;
-  /** Kills the server at once, as a crash would, and starts it again on the same port. */
-  restart(): Promise<void>;
+}
+
+export interface FunctionServerOptions {
+  env: Record<string, string>;
+  onOutput?: (name: FunctionName, line: string) => void;
 }
 
 /**
@@ -48,58 +52,34 @@ export interface FunctionHost {
  * it: the framework's own CLI, `--source` the package root (its `main` registers the functions),
  * `--target` the function name. The compiled module (dist/) must exist: `npm run build`.
  */
-export async function startFunctionHosts(options: {
-  env: Record<string, string>;
-  names?: FunctionName[];
-  logDir?: string;
-  onOutput?: (name: FunctionName, line: string) => void;
-}): Promise<FunctionHost[]> {
+export async function startFunctionHosts(options: FunctionServerOptions & { names?: FunctionName[] }): Promise<FunctionHost[]> {
   const root = packageRoot();
   if (!existsSync(path.join(root, 'dist', 'functions', 'index.js'))) {
     throw new Error(`dist/functions/index.js is missing: run \`npm run build\` in ${root}`);
   }
-  // The framework's CLI sits beside its entry module (build/src/main.js); package.json is not exported.
-  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')), 'main.js');
   const names = options.names ?? Object.values(FUNCTIONS);
   return Promise.all(
     names.map(async (name) => {
       const port = await freePort();
-      const spawnOne = async () => {
-        const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${root}`], {
-          env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        forEachLine(group, (line) => options.onOutput?.(name, line));
-        await waitFor(`function ${name} on port ${port}`, async () => {
-          if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
-          // A TCP connect, not a request: any request reaches the framework's event middleware,
-          // which logs a TypeError for a body that is not an event.
-          return listening(port);
-        }, 20_000, 50);
-        return group;
-      };
-      const host: FunctionHost = {
-        name,
-        port,
-        url: `http://127.0.0.1:${port}/`,
-        process: await spawnOne(),
-        async restart() {
-          host.process.kill();
-          await host.process.wait();
-          // A start can fail (the port not yet free, a slow machine): try again before giving up,
-          // so a restart never leaves the function down for good.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              host.process = await spawnOne();
-              return;
-            } catch (error) {
-              if (attempt >= 3) throw error;
-              await new Promise((r) => setTimeout(r, 500 * attempt));
-            }
-          }
-        },
-      };
-      return host;
+      return { name, port, url: `http://127.0.0.1:${port}/`, process: await startFunctionServer(name, port, options) };
     }),
   );
+}
+
+/** One function's server on `port`, once it accepts connections. */
+export async function startFunctionServer(name: FunctionName, port: number, options: FunctionServerOptions): Promise<ProcessGroup> {
+  // The framework's CLI sits beside its entry module (build/src/main.js); package.json is not exported.
+  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')), 'main.js');
+  const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${packageRoot()}`], {
+    env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  forEachLine(group, (line) => options.onOutput?.(name, line));
+  await waitFor(`function ${name} on port ${port}`, async () => {
+    if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
+    // A TCP connect, not a request: any request reaches the framework's event middleware,
+    // which logs a TypeError for a body that is not an event.
+    return listening(port);
+  }, 20_000, 50);
+  return group;
 }
