@@ -27,6 +27,11 @@ export interface TxView {
 /** Writes are merged into the documents (maps merge, arrays and scalars replace). */
 export interface TxWrites {
   loop?: Partial<LoopDoc>;
+  /**
+   * The loop's top-level fields in `loop` are written whole instead of merged into: a config
+   * that dropped a sink (`notify.slack`) or a rule must lose it in the stored one too.
+   */
+  replaceLoopFields?: boolean;
   cycles?: Array<{ n: number; data: Partial<CycleDoc> }>;
   dedup?: DedupRecord;
 }

@@ -95,7 +95,10 @@ export class FirestoreLoopStore implements LoopStore {
       return await this.db.runTransaction(async (tx) => {
         const view = await this.readView(tx, request);
         const { writes, result } = plan(view);
-        if (writes?.loop) tx.set(this.loopRef(request.loopId), writes.loop, { merge: true });
+        if (writes?.loop) {
+          const how = writes.replaceLoopFields ? { mergeFields: Object.keys(writes.loop) } : { merge: true };
+          tx.set(this.loopRef(request.loopId), writes.loop, how);
+        }
         for (const c of writes?.cycles ?? []) {
           tx.set(this.cycleRef(request.loopId, c.n), c.data, { merge: true });
         }
