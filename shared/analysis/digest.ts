@@ -84,7 +84,10 @@ export class CycleDigest {
   }
 }
 
-/** How many cases a cycle's totals announce, to size the outcome table once. */
+/**
+ * How many cases a cycle's totals announce, to size the outcome table: the two cycles share
+ * most ids, so the larger count is the usual size of the union (the table grows past it).
+ */
 function expectedOf(totals: { tests: number } | undefined): number {
   return totals?.tests ?? 0;
 }
@@ -102,7 +105,7 @@ export async function digestStored(input: {
   previous: { commit?: string; totals?: { tests: number }; results: StoredResults } | null;
 }): Promise<CycleDigest> {
   const { previous } = input;
-  const digest = new CycleDigest(input.criteria, input.commit, previous ? { commit: previous.commit } : null, expectedOf(input.totals) + expectedOf(previous?.totals));
+  const digest = new CycleDigest(input.criteria, input.commit, previous ? { commit: previous.commit } : null, Math.max(expectedOf(input.totals), expectedOf(previous?.totals)));
   if (previous) for await (const chunk of previous.results.outcomes()) digest.addPreviousOutcomes(chunk);
   for await (const chunk of input.results.chunks()) for (const c of chunk) digest.add(c);
   if (previous && digest.wantsPreviousPass(false)) {
