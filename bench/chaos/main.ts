@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { startEmulators } from '../../shared/local/emulators.js';
 import { killAllGroups } from '../../shared/process/process-group.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
-const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json]
+const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json] [--logs DIR]
 
 Runs fault, load and bad-input scenarios against the real emulators and functions-framework
 servers and prints, per scenario: loops, cycles completed, lost, doubled, stuck, bad inputs
 tried and rejected with a clear error. --quick runs the scenarios CI runs; --json prints the
-table as a JSON array on the last line. Exit 1 when anything was lost, doubled or stuck, or a
+table as a JSON array on the last line; --logs DIR keeps every function's log lines there (one
+file per scenario). Exit 1 when anything was lost, doubled or stuck, or a
 bad input was not rejected.
 
 Scenarios: ${SCENARIOS.map((s) => `${s.name}${s.quick ? '' : ' (long)'}`).join(', ')}`;
@@ -20,6 +23,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       scale: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      logs: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -34,6 +38,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
+  if (values.logs) {
+    await mkdir(values.logs, { recursive: true });
+    process.env.TDL_CHAOS_LOG_DIR = path.resolve(values.logs);
+  }
   // Emulators of its own, always: some scenarios restart them.
   const emulators = await startEmulators({ log: say, env: {}, restartable: true });
   Object.assign(process.env, emulators.env);

@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { Firestore } from '@google-cloud/firestore';
@@ -39,7 +41,10 @@ export class World {
   private subs: Subscription[] = [];
   private jobsUrl = '';
 
-  constructor(private readonly emulators: Emulators) {}
+  constructor(
+    private readonly emulators: Emulators,
+    private readonly name = 'world',
+  ) {}
 
   async start(options: { deliveries?: number } = {}): Promise<void> {
     this.pubsub = new PubSub({ projectId: this.projectId });
@@ -59,8 +64,12 @@ export class World {
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     const address = this.server.address();
     this.jobsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+    // `npm run chaos -- --logs DIR` keeps every function's log lines, one file per scenario.
+    const logDir = process.env.TDL_CHAOS_LOG_DIR;
+    const logFile = logDir ? path.join(logDir, `${this.name}-${this.projectId}.log`) : undefined;
     this.hosts = await startFunctionHosts({
       env: { ...this.emulators.env, GOOGLE_CLOUD_PROJECT: this.projectId, TDL_LOCAL_JOBS_URL: this.jobsUrl },
+      onOutput: logFile ? (name, line) => appendFileSync(logFile, `${new Date().toISOString()} ${name} ${line}\n`) : undefined,
     });
     await this.createTopology();
     // Every message delivered `deliveries` times: extra push subscriptions to the same functions.
@@ -146,7 +155,7 @@ export class World {
     }
     // Push subscriptions (and their copies) to servers about to stop would be retried forever.
     await detachPushSubscriptions(this.pubsub, ['chaos-', ...pushSubscriptions().map((s) => `${s.name}-copy-`)]).catch(() => undefined);
-    await Promise.all(this.hosts.map((h) => h.process.stop()));
+    await Promise.all(this.hosts.map((h) => h.stop()));
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
     await this.publisher.close().catch(() => undefined);
     await this.firestore.terminate().catch(() => undefined);
