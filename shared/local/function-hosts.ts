@@ -6,6 +6,7 @@ import { FUNCTIONS, type FunctionName } from '../chain/topology.js';
 import { ProcessGroup, freePort, waitFor } from '../process/process-group.js';
 import { forEachLine } from '../process/commands.js';
 import { connect } from 'node:net';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -36,11 +37,64 @@ export function packageRoot(): string {
 
 export interface FunctionHost {
   name: FunctionName;
+  /** The function's address (its front): it stays up while the process behind it restarts. */
   port: number;
   url: string;
   process: ProcessGroup;
-  /** Kills the server at once, as a crash would, and starts it again on the same port. */
+  /** Kills the server at once, as a crash would, and starts it again behind the same address. */
   restart(): Promise<void>;
+  /** Stops the process and closes the front. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What Pub/Sub pushes to, in front of a function's process, as Cloud Run's front end is in
+ * the cloud: while the process is down or restarting, a push gets a 503 and is retried with
+ * its subscription's backoff. Without it the push would meet a refused connection, and the
+ * Pub/Sub emulator stops pushing a message whose delivery was refused a few times (measured:
+ * not retried, not dead-lettered, in 4 minutes): under load, where restarts are slow, that
+ * lost deployments for good.
+ */
+class FunctionFront {
+  private server?: Server;
+  private readonly agent = new Agent({ keepAlive: true });
+  /** The port of the process behind it; 0 while there is none. */
+  target = 0;
+
+  constructor(private readonly name: string) {}
+
+  async listen(port: number): Promise<void> {
+    this.server = createServer((req, res) => this.forward(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const unavailable = (why: string) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+      res.end(`function ${this.name} unavailable: ${why}\n`);
+    };
+    if (!this.target) return unavailable('restarting');
+    const upstream = request(
+      { host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('aborted', () => res.destroy());
+      },
+    );
+    // The process died or is not listening yet (refused, reset, hang-up): retried later.
+    upstream.on('error', (error) => unavailable(error.message));
+    req.pipe(upstream);
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
 }
 
 /**
@@ -64,18 +118,23 @@ export async function startFunctionHosts(options: {
   return Promise.all(
     names.map(async (name) => {
       const port = await freePort();
+      const front = new FunctionFront(name);
+      await front.listen(port);
       const spawnOne = async () => {
-        const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${root}`], {
+        // A port of its own each time: the one the killed process held may not be free yet.
+        const inner = await freePort();
+        const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${inner}`, `--source=${root}`], {
           env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         forEachLine(group, (line) => options.onOutput?.(name, line));
-        await waitFor(`function ${name} on port ${port}`, async () => {
+        await waitFor(`function ${name} on port ${inner}`, async () => {
           if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
           // A TCP connect, not a request: any request reaches the framework's event middleware,
           // which logs a TypeError for a body that is not an event.
-          return listening(port);
+          return listening(inner);
         }, 20_000, 50);
+        front.target = inner;
         return group;
       };
       const host: FunctionHost = {
@@ -84,6 +143,7 @@ export async function startFunctionHosts(options: {
         url: `http://127.0.0.1:${port}/`,
         process: await spawnOne(),
         async restart() {
+          front.target = 0;
           host.process.kill();
           await host.process.wait();
           // A start can fail (the port not yet free, a slow machine): try again before giving up,
@@ -97,6 +157,11 @@ export async function startFunctionHosts(options: {
               await new Promise((r) => setTimeout(r, 500 * attempt));
             }
           }
+        },
+        async stop() {
+          front.target = 0;
+          await host.process.stop();
+          await front.close();
         },
       };
       return host;

@@ -92,7 +92,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       },
     });
     cleanup.push(async () => {
-      await Promise.all(hosts.map((h) => h.process.stop()));
+      await Promise.all(hosts.map((h) => h.stop()));
     });
     await ensureTopology(pubsub, { endpoints: Object.fromEntries(hosts.map((h) => [h.name, h.url])) });
     // On emulators that outlive this run, leave no push subscription to a stopped server.

@@ -60,7 +60,7 @@ export class ChainHarness {
   async stop(): Promise<void> {
     for (const s of this.subscriptions) await s.close().catch(() => undefined);
     if (this.pubsub) await detachPushSubscriptions(this.pubsub, ['it-']).catch(() => undefined);
-    await Promise.all(this.hosts.map((h) => h.process.stop()));
+    await Promise.all(this.hosts.map((h) => h.stop()));
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
     await this.publisher?.close();
     await this.firestore?.terminate();
