@@ -19,7 +19,6 @@ readable results; 4 the cycle had moved on, results not recorded.`;
 
 export const jobCommand: Command = {
   name: 'job',
-  summary: 'run the suite as the test job and report its results into the cycle',
   usage,
   async run(argv) {
     const dash = argv.indexOf('--');
