@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulators } from '../../shared/local/emulators.js';
 import { killAllGroups } from '../../shared/process/process-group.js';
@@ -68,6 +68,7 @@ async function main(): Promise<number> {
       for (const p of r.problems.slice(0, 10)) say(`  ${p}`);
     }
   } finally {
+    if (values.logs && emulators.logPath) await copyFile(emulators.logPath, path.join(values.logs, 'emulators.log')).catch(() => undefined);
     await emulators.stop();
   }
   const header = ['scenario', 'loops', 'completed', 'lost', 'doubled', 'stuck', 'badInputs', 'rejected', 'seconds'];

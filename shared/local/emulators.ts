@@ -11,6 +11,8 @@ export interface Emulators {
   owned: boolean;
   /** The environment a client needs to talk to them. */
   env: Record<string, string>;
+  /** The emulators' own output, while they run (emulators we own; removed by `stop`). */
+  logPath?: string;
   stop(): Promise<void>;
   /**
    * Kills the Pub/Sub emulator and starts it again on the same port, as an outage would:
@@ -156,6 +158,7 @@ async function startOwned(
     firestoreHost: clientFirestoreHost,
     owned: true,
     env: emulatorEnv(pubsubHost, clientFirestoreHost),
+    logPath: path.join(config, 'emulators.log'),
     stop,
     restartPubSub,
     ...(gate ? { restartFirestore } : {}),
