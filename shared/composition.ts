@@ -1,13 +1,13 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { createFirestore, FirestoreLoopStore, isTransientFirestoreError } from './adapters/firestore/loop-store.js';
+import { createFirestore, FirestoreLoopStore } from './adapters/firestore/loop-store.js';
 import { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
 import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
 import { createJsonLogger } from './adapters/json-logger.js';
 import { systemClock, type TestJobLauncher } from './ports/services.js';
-import { ConfigError, TransientError } from './kernel/errors.js';
+import { ConfigError } from './kernel/errors.js';
 import { defaultAnalyzer } from './analysis/default-analyzer.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
 import { createAnalyze } from './chain/analyze/analyze.js';
@@ -90,7 +90,4 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
 }
 
-/** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */
-export function isTransientFault(error: unknown): boolean {
-  return error instanceof TransientError || isTransientFirestoreError(error);
-}
+export { isTransientFault } from './composition-job.js';
