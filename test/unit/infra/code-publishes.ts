@@ -19,7 +19,7 @@ import { repositoryProgram } from './typescript-program.js';
 export interface CodePublishes {
   /** Topics each deployed function publishes (entry functions/<name>.ts). */
   functions: Record<string, string[]>;
-  /** Topics the test job (`tdl job`, cli/commands/job.ts) publishes. */
+  /** Topics the test job (`tdl job`, cli/commands/job-run.ts) publishes. */
   testJob: string[];
   /** Topics a person steering loops publishes (`tdl rerun`, `tdl cancel`: cli/commands/rerun.ts). */
   operators: string[];
@@ -32,8 +32,10 @@ const OUTBOX_WRITER = 'outboxMessage';
 const OUTBOX_READER = 'pendingEntries';
 /** Publishes the entries it is given; their topics are counted where they were written. */
 const OUTBOX_FLUSHER = 'flushOutbox';
-const WIRING = 'shared/composition.ts';
-const TEST_JOB_ENTRY = 'cli/commands/job.ts';
+/** The composition roots: the functions' and the test job's. */
+const WIRING = new Set(['shared/composition.ts', 'shared/composition-job.ts']);
+// The job's work (cli/commands/job.ts loads it in a worker thread, out of the analysis's sight).
+const TEST_JOB_ENTRY = 'cli/commands/job-run.ts';
 const OPERATOR_ENTRY = 'cli/commands/rerun.ts';
 
 interface Reach {
@@ -85,7 +87,7 @@ export function codePublishes(root: string, functionNames: readonly string[]): C
     return (symbol.declarations ?? []).filter((d) => {
       const sf = d.getSourceFile();
       if (!ours(sf)) return false;
-      if (rel(sf) === WIRING) return ts.isPropertySignature(d);
+      if (WIRING.has(rel(sf))) return ts.isPropertySignature(d);
       if (ts.isFunctionDeclaration(d) || ts.isMethodDeclaration(d)) return d.body !== undefined;
       if (ts.isVariableDeclaration(d)) return !!d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer));
       return false;
