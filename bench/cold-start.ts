@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { packageRoot } from '../shared/local/function-hosts.js';
-import { FUNCTIONS } from '../shared/chain/topology.js';
+import { FUNCTIONS, deployedName } from '../shared/chain/topology.js';
 import { median, round } from './stats.js';
 
 /**
@@ -13,7 +13,7 @@ export function measureColdStart(repeats: number): Record<string, number> {
   const root = packageRoot();
   const result: Record<string, number> = {};
   for (const name of Object.values(FUNCTIONS)) {
-    const file = path.join(root, 'dist', 'functions', `${name}.js`);
+    const file = path.join(root, 'dist', 'functions', `${deployedName(name)}.js`);
     const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) {

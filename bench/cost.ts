@@ -11,7 +11,7 @@ import { systemClock, type Publisher, type TestJobRequest } from '../shared/port
 import { createRunTests } from '../shared/chain/run-tests/run-tests.js';
 import { createRecordResults } from '../shared/chain/record-results/record-results.js';
 import { createAnalyze } from '../shared/chain/analyze/analyze.js';
-import { createReport } from '../shared/chain/decide/decide.js';
+import { createDecide } from '../shared/chain/decide/decide.js';
 import { defaultAnalyzer } from '../shared/analysis/default-analyzer.js';
 import { ensureTopology } from '../shared/local/topology-setup.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
@@ -131,7 +131,7 @@ export async function measureCost(sizes: number[]): Promise<CostRow[]> {
       const testsFinished = publisher.sent.find((m) => m.topic === 'tests-finished')!.data as MessageOf<'tests-finished'>;
       await createAnalyze({ ...base, analyzer: defaultAnalyzer })(testsFinished, 'm2');
       const analysisFinished = publisher.sent.find((m) => m.topic === 'analysis-finished')!.data as MessageOf<'analysis-finished'>;
-      await createReport(base)(analysisFinished, 'm3');
+      await createDecide(base)(analysisFinished, 'm3');
       const cycle = await store.getCycle(loopId, 1);
       // Reading the cycle back above is the bench's own; take it out of the count.
       counts.reads -= 1;

@@ -1,6 +1,6 @@
 import { cloudEvent } from '@google-cloud/functions-framework';
 import { FUNCTIONS, TOPICS } from '../shared/chain/topology.js';
-import { pubsubHandler } from '../shared/chain/handler.js';
+import { pubsubHandler } from '../shared/chain/delivery/handler.js';
 import { services } from '../shared/composition.js';
 
 cloudEvent(FUNCTIONS.watchdog, pubsubHandler(TOPICS.watchdogTick, services, () => services().watchdog()));

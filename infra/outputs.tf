@@ -17,6 +17,11 @@ output "service_accounts" {
   description = "The identities the chain runs as; only these publish and push."
   value = merge(
     { for name, sa in google_service_account.fn : "function-${name}" => sa.email },
-    { pusher = google_service_account.pusher.email, test_job = google_service_account.test_job.email, build = google_service_account.build.email, scheduler = google_service_account.scheduler.email },
+    { pusher = google_service_account.pusher.email, test_job = google_service_account.test_job.email, build = google_service_account.build.email, function_build = google_service_account.function_build.email },
   )
+}
+
+output "image_repository" {
+  description = "Where images go: REGION-docker.pkg.dev/PROJECT/REPOSITORY (the test job's image too)."
+  value       = "${var.region}-docker.pkg.dev/${var.project}/${google_artifact_registry_repository.images.repository_id}"
 }

@@ -4,15 +4,20 @@ locals {
   # The account the team's services run as: the project's default compute account unless set.
   services_runtime_account = var.services_runtime_account != "" ? var.services_runtime_account : "${data.google_project.this.number}-compute@developer.gserviceaccount.com"
   pubsub_agent             = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  # What each function's code publishes; nothing else is granted. test/unit/infra/iam.test.ts
-  # reads it from the code and fails when this differs. Every function reports rejected input
-  # on loop-events. run-tests, analyze, report and the watchdog also republish abandoned
-  # outbox entries of a cycle (publishAbandoned), which any step may have written, so they
-  # publish every outbox topic; control publishes only what its own verdict writes.
+  # The team's Cloud Run services, from the comma-separated var.services.
+  service_names = [for s in split(",", var.services) : trimspace(s) if trimspace(s) != ""]
+  # What each identity publishes: PUBLISHES in shared/chain/topology.ts, which each one's
+  # publisher enforces at run time; test/unit/infra/iam.test.ts fails when these differ. Every
+  # function reports rejected input on loop-events; run-tests, analyze, report and the watchdog
+  # also republish abandoned outbox entries, which any step may have written, so they publish
+  # every outbox topic; control publishes only what its own verdict writes.
   outbox_topics = ["analysis-finished", "deploy-requested", "loop-events", "tests-finished"]
-  # What `tdl rerun` and `tdl cancel` publish (cli/commands/rerun.ts; the IAM test reads it
-  # from there): the operators' only topics.
+  # PUBLISHES.operators: what `tdl rerun` and `tdl cancel` publish, the operators' only topics.
   operator_topics = ["deploy-finished", "deploy-requested", "loop-control"]
+  # WATCH in shared/chain/topology.ts: `tdl watch` creates a subscription of its own on this
+  # topic, named with this prefix, and deletes it on the way out.
+  operator_subscribed_topics = ["loop-events"]
+  watch_subscription_prefix  = "tdl-watch-"
   publishes = {
     "run-tests" = local.outbox_topics
     "analyze"   = local.outbox_topics
@@ -32,6 +37,11 @@ resource "google_project_service" "apis" {
     "firestore.googleapis.com",
     "cloudscheduler.googleapis.com",
     "eventarc.googleapis.com",
+    "iam.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "storage.googleapis.com",
+    "monitoring.googleapis.com",
+    "logging.googleapis.com",
   ])
   service            = each.value
   disable_on_destroy = false
@@ -42,7 +52,10 @@ resource "google_firestore_database" "default" {
   name        = "(default)"
   location_id = var.firestore_location
   type        = "FIRESTORE_NATIVE"
-  depends_on  = [google_project_service.apis]
+  # The loops' history lives here: `terraform destroy` must not take it.
+  delete_protection_state = "DELETE_PROTECTION_ENABLED"
+  deletion_policy         = "ABANDON"
+  depends_on              = [google_project_service.apis]
 }
 
 # The watchdog's sweep: cycles that ended recently, for messages a dead step left unpublished.
@@ -88,12 +101,54 @@ resource "google_firestore_field" "dedup_ttl" {
 }
 
 # The people (or their automation) who steer loops: publish what tdl rerun and tdl cancel
-# publish, and read and write the loops' state (tdl register, status, report, evaluate).
+# publish, follow loops with tdl watch, and read and write the loops' state (tdl register,
+# status, report, evaluate).
 resource "google_pubsub_topic_iam_member" "operator_publishes" {
   for_each = { for pair in setproduct(var.operators, local.operator_topics) : "${pair[0]}/${pair[1]}" => { member = pair[0], topic = pair[1] } }
   topic    = google_pubsub_topic.topic[each.value.topic].name
   role     = "roles/pubsub.publisher"
   member   = each.value.member
+}
+
+# tdl watch attaches a subscription of its own to loop-events (pubsub.topics.attachSubscription,
+# in roles/pubsub.subscriber on that topic only) ...
+resource "google_pubsub_topic_iam_member" "operator_subscribes" {
+  for_each = { for pair in setproduct(var.operators, local.operator_subscribed_topics) : "${pair[0]}/${pair[1]}" => { member = pair[0], topic = pair[1] } }
+  topic    = google_pubsub_topic.topic[each.value.topic].name
+  role     = "roles/pubsub.subscriber"
+  member   = each.value.member
+}
+
+# ... creates it (a project permission; attaching is what the topic grant above limits to
+# loop-events), and pulls from and deletes the subscriptions named tdl-watch-* only.
+resource "google_project_iam_custom_role" "watcher" {
+  role_id     = "tdlWatcher"
+  title       = "test-deploy-loop: tdl watch"
+  permissions = ["pubsub.subscriptions.create"]
+}
+
+resource "google_project_iam_custom_role" "watch_subscription_user" {
+  role_id     = "tdlWatchSubscriptionUser"
+  title       = "test-deploy-loop: pull from and delete a tdl watch subscription"
+  permissions = ["pubsub.subscriptions.consume", "pubsub.subscriptions.delete", "pubsub.subscriptions.get"]
+}
+
+resource "google_project_iam_member" "operator_creates_watch_subscriptions" {
+  for_each = toset(var.operators)
+  project  = var.project
+  role     = google_project_iam_custom_role.watcher.id
+  member   = each.value
+}
+
+resource "google_project_iam_member" "operator_uses_watch_subscriptions" {
+  for_each = toset(var.operators)
+  project  = var.project
+  role     = google_project_iam_custom_role.watch_subscription_user.id
+  member   = each.value
+  condition {
+    title      = "tdl watch subscriptions only"
+    expression = "resource.name.startsWith(\"projects/${var.project}/subscriptions/${local.watch_subscription_prefix}\")"
+  }
 }
 
 resource "google_project_iam_member" "operator_firestore" {

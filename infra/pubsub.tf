@@ -29,8 +29,11 @@ resource "google_pubsub_subscription" "push" {
   push_config {
     # functions-framework reads the topic from this path when it turns the push into a CloudEvent.
     push_endpoint = "${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}/projects/${var.project}/topics/${each.value.topic}"
+    # The audience is the function's URL, the audience Cloud Run documents; left out, Pub/Sub
+    # would use the push endpoint, path and all.
     oidc_token {
       service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri
     }
   }
 

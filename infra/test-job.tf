@@ -1,5 +1,7 @@
 # The Cloud Run Job that runs the team's end-to-end suite through `tdl job`. run-tests starts
 # one execution per cycle with TDL_LOOP_ID, TDL_CYCLE, TDL_JOB_ID and TDL_URL_<SERVICE> set.
+# The image is built from infra/test-job/Dockerfile (or one like it): the suite, this package
+# installed, and the job's heap flags in NODE_OPTIONS.
 
 resource "google_service_account" "test_job" {
   account_id   = "tdl-test-job"
@@ -9,6 +11,8 @@ resource "google_service_account" "test_job" {
 resource "google_cloud_run_v2_job" "tests" {
   name     = "tdl-tests"
   location = var.region
+  # The job holds no data: it is recreated from this file, so `terraform destroy` may remove it.
+  deletion_protection = false
 
   template {
     task_count = 1
@@ -17,8 +21,10 @@ resource "google_cloud_run_v2_job" "tests" {
       max_retries     = 0
       timeout         = "3600s"
       containers {
-        image   = var.test_image
-        command = ["npx", "tdl", "job", "--"]
+        image = var.test_image
+        # The installed bin by its path, never `npx tdl`: without a local install npx fetches an
+        # unrelated package of that name from the registry.
+        command = [var.tdl_bin, "job", "--"]
         args    = var.test_command
         env {
           name  = "GOOGLE_CLOUD_PROJECT"
@@ -27,6 +33,12 @@ resource "google_cloud_run_v2_job" "tests" {
         env {
           name  = "TDL_RESULTS"
           value = var.test_results
+        }
+        # The suite gets an ID token per service (TDL_ID_TOKEN_<SERVICE>, and TDL_ID_TOKEN for
+        # the first) from the job's account, for private services.
+        env {
+          name  = "TDL_ID_TOKENS"
+          value = "metadata"
         }
         resources {
           limits = {

@@ -1,17 +1,19 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { createFirestore, FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import { createFirestore, FirestoreLoopStore, isTransientFirestoreError } from './adapters/firestore/loop-store.js';
 import { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
 import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
 import { createJsonLogger } from './adapters/json-logger.js';
-import { systemClock, type TestJobLauncher } from './ports/services.js';
-import { ConfigError } from './kernel/errors.js';
+import { FUNCTIONS, PUBLISHES, type FunctionName } from './chain/topology.js';
+import { allowedTopics } from './chain/lifecycle/allowed-topics.js';
+import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
+import { ConfigError, TransientError } from './kernel/errors.js';
 import { defaultAnalyzer } from './analysis/default-analyzer.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
 import { createAnalyze } from './chain/analyze/analyze.js';
-import { createReport } from './chain/decide/decide.js';
+import { createDecide } from './chain/decide/decide.js';
 import { createWatchdog } from './chain/watchdog/watchdog.js';
 import { createRecordResults } from './chain/record-results/record-results.js';
 import { createControl } from './chain/control/control.js';
@@ -26,11 +28,13 @@ export interface Services {
   publisher: PubSubPublisher;
   runTests: ReturnType<typeof createRunTests>;
   analyze: ReturnType<typeof createAnalyze>;
-  report: ReturnType<typeof createReport>;
+  report: ReturnType<typeof createDecide>;
   watchdog: ReturnType<typeof createWatchdog>;
   control: ReturnType<typeof createControl>;
   recordResults: ReturnType<typeof createRecordResults>;
   log: ReturnType<typeof createJsonLogger>;
+  /** ID tokens for private services, when TDL_ID_TOKENS=metadata. */
+  idTokens: IdTokenSource | undefined;
   close(): Promise<void>;
 }
 
@@ -45,8 +49,12 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
   const store = new FirestoreLoopStore(firestore);
   const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
-  const log = createJsonLogger(component);
+  const log = createJsonLogger(component, undefined, env.GOOGLE_CLOUD_PROJECT);
   const base = { store, publisher, clock: systemClock, log };
+  const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
+  /** Each step publishes through a publisher that holds it to what the topology declares. */
+  const as = (who: FunctionName | 'test job', topics: readonly string[]) => ({ ...base, publisher: allowedTopics(publisher, who, topics) });
+  const fn = (name: FunctionName) => as(name, PUBLISHES.functions[name]);
   let launcher: Promise<TestJobLauncher> | undefined;
   const lazyLauncher: TestJobLauncher = {
     launch: async (request) => {
@@ -56,23 +64,35 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   };
   return {
     env,
+    idTokens,
     store,
     publisher,
     log,
     runTests: createRunTests({
-      ...base,
-      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS),
-      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS),
+      ...fn(FUNCTIONS.runTests),
+      health: new HttpHealthProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
+      latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
-    analyze: createAnalyze({ ...base, analyzer: defaultAnalyzer }),
-    report: createReport(base),
-    watchdog: createWatchdog(base),
-    control: createControl(base),
-    recordResults: createRecordResults(base),
+    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer }),
+    report: createDecide(fn(FUNCTIONS.report)),
+    watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
+    control: createControl(fn(FUNCTIONS.control)),
+    recordResults: createRecordResults(as('test job', PUBLISHES.testJob)),
     async close() {
       await publisher.close();
       await firestore.terminate();
+    },
+  };
+}
+
+/** google-auth-library is loaded on the first token, not at cold start (the test job counts its megabytes). */
+function lazyMetadataIdTokens(): IdTokenSource {
+  let source: Promise<IdTokenSource> | undefined;
+  return {
+    token: async (audience) => {
+      source ??= import('./adapters/http/metadata-id-tokens.js').then((m) => new m.MetadataIdTokens());
+      return (await source).token(audience);
     },
   };
 }
@@ -90,4 +110,7 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
 }
 
-export { isTransientFault } from './composition-job.js';
+/** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */
+export function isTransientFault(error: unknown): boolean {
+  return error instanceof TransientError || isTransientFirestoreError(error);
+}

@@ -1,8 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
-import { ConfigError } from '../../shared/kernel/errors.js';
-import type { JobArgs } from './job-run.js';
+import { runJob } from '../../shared/chain/test-job/run-job.js';
+import { isTransientFault, services } from '../../shared/composition.js';
+import { retryTransient } from '../../shared/kernel/retry.js';
+import { audienceOf } from '../../shared/adapters/http/authorization.js';
+import type { IdTokenSource } from '../../shared/ports/services.js';
 
 const usage = `Usage: tdl job [--results GLOB]... [--timeout SECONDS] -- COMMAND [ARGS...]
 
@@ -13,66 +15,79 @@ them in the cycle and publishes tests-finished.
 Environment: TDL_LOOP_ID, TDL_CYCLE, TDL_JOB_ID (set by whoever launched the job),
 TDL_RESULTS (comma-separated globs, when --results is not given), GOOGLE_CLOUD_PROJECT,
 and the emulator hosts locally. TDL_URL_<SERVICE> and BASE_URL reach the suite unchanged.
-
-Memory: the job holds its JavaScript heap to what a 128 MB job can afford (old space 64 MB,
-semi-space 2 MB, in a worker thread) unless NODE_OPTIONS or node's own flags set
---max-old-space-size, which are then respected.
+TDL_SUITE_NODE_OPTIONS, when set, is the suite's NODE_OPTIONS (the job image sets the job's
+own heap flags in NODE_OPTIONS, which the suite must not inherit). With TDL_ID_TOKENS=metadata
+(the Cloud Run Job) the suite also gets TDL_ID_TOKEN_<SERVICE>, an ID token for each
+TDL_URL_<SERVICE>, and TDL_ID_TOKEN for BASE_URL: send it as "Authorization: Bearer ..." to
+call private services. A token lasts about an hour.
 
 Exit: 0 all tests passed; 1 tests failed; 2 usage; 3 the suite crashed or wrote no
 readable results; 4 the cycle had moved on, results not recorded.`;
 
-/** The heap a job with 128 MB affords: V8's defaults let the heap grow far past what is alive. */
-export const JOB_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 6 } as const;
-
 export const jobCommand: Command = {
   name: 'job',
+  summary: 'run the suite as the test job and report its results into the cycle',
   usage,
   async run(argv) {
-    const args = jobArgs(argv);
-    if (heapFlagsGiven()) return (await import('./job-run.js')).runJobCommand(args);
-    return runInBoundedHeap(args);
+    const dash = argv.indexOf('--');
+    if (dash < 0 || dash === argv.length - 1) throw new UsageError('give the suite command after --');
+    const { values } = parse(argv.slice(0, dash), {
+      results: { type: 'string', multiple: true },
+      timeout: { type: 'string', default: '1800' },
+    });
+    const env = process.env;
+    const loopId = env.TDL_LOOP_ID;
+    const cycle = Number(env.TDL_CYCLE);
+    const jobId = env.TDL_JOB_ID;
+    if (!loopId || !jobId || !Number.isInteger(cycle) || cycle < 1) {
+      throw new UsageError('TDL_LOOP_ID, TDL_CYCLE (a positive integer) and TDL_JOB_ID must be set');
+    }
+    const globs = values.results ?? (env.TDL_RESULTS ? env.TDL_RESULTS.split(',').map((s) => s.trim()).filter(Boolean) : []);
+    if (globs.length === 0) throw new UsageError('no result globs: pass --results GLOB or set TDL_RESULTS');
+    const timeoutSeconds = Number(values.timeout);
+    if (!(timeoutSeconds > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+    const svc = services();
+    try {
+      const { exitCode } = await runJob({
+        loopId,
+        cycle,
+        jobId,
+        command: argv.slice(dash + 1),
+        cwd: process.cwd(),
+        env: await suiteEnv(env, svc.idTokens),
+        resultGlobs: globs,
+        timeoutSeconds,
+        say: (line) => process.stdout.write(`${line}\n`),
+        progress: async (seconds, outcomes) => {
+          await svc.publisher.publish('loop-events', {
+            loopId,
+            cycle,
+            type: 'progress',
+            phase: 'testing',
+            detail: `test job ${jobId}: ${seconds} s, ${outcomes} tests reported so far`,
+            facts: { seconds, outcomes },
+            at: new Date().toISOString(),
+          });
+        },
+        // The suite is not run again because Firestore blinked: recording waits out an outage.
+        record: (report) => retryTransient('recording the results', () => svc.recordResults(report), { isTransient: isTransientFault, say: (line) => process.stdout.write(`job ${jobId}: ${line}\n`) }),
+      });
+      return exitCode;
+    } finally {
+      await svc.close();
+    }
   },
 };
 
-function jobArgs(argv: string[]): JobArgs {
-  const dash = argv.indexOf('--');
-  if (dash < 0 || dash === argv.length - 1) throw new UsageError('give the suite command after --');
-  const { values } = parse(argv.slice(0, dash), {
-    results: { type: 'string', multiple: true },
-    timeout: { type: 'string', default: '1800' },
-  });
-  const env = process.env;
-  const loopId = env.TDL_LOOP_ID;
-  const cycle = Number(env.TDL_CYCLE);
-  const jobId = env.TDL_JOB_ID;
-  if (!loopId || !jobId || !Number.isInteger(cycle) || cycle < 1) {
-    throw new UsageError('TDL_LOOP_ID, TDL_CYCLE (a positive integer) and TDL_JOB_ID must be set');
-  }
-  const globs = values.results ?? (env.TDL_RESULTS ? env.TDL_RESULTS.split(',').map((s) => s.trim()).filter(Boolean) : []);
-  if (globs.length === 0) throw new UsageError('no result globs: pass --results GLOB or set TDL_RESULTS');
-  const timeoutSeconds = Number(values.timeout);
-  if (!(timeoutSeconds > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
-  return { loopId, cycle, jobId, command: argv.slice(dash + 1), globs, timeoutSeconds };
-}
-
-function heapFlagsGiven(): boolean {
-  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-old-space-size'));
-}
-
 /**
- * The job in a worker thread whose heap is bounded (JOB_HEAP): the same process, so nothing
- * is added to the job's memory but the worker's small isolate, whoever starts `tdl job`.
+ * What the suite's environment changes from the job's: its own NODE_OPTIONS, when one is given,
+ * and with an ID token source an ID token per service URL it is given.
  */
-function runInBoundedHeap(args: JobArgs): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./job-worker.js', import.meta.url), { workerData: args, resourceLimits: JOB_HEAP });
-    let answer: { exitCode?: number; configError?: string } = {};
-    worker.on('message', (m: typeof answer) => (answer = m));
-    worker.on('error', reject);
-    worker.on('exit', () => {
-      if (answer.configError !== undefined) reject(new ConfigError(answer.configError));
-      else if (answer.exitCode !== undefined) resolve(answer.exitCode);
-      else reject(new Error('the job\'s worker ended without an exit code'));
-    });
-  });
+export async function suiteEnv(env: NodeJS.ProcessEnv, tokens?: IdTokenSource): Promise<Record<string, string>> {
+  const out: Record<string, string> = env.TDL_SUITE_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: env.TDL_SUITE_NODE_OPTIONS };
+  if (!tokens) return out;
+  const urls = Object.entries(env).flatMap(([k, v]) => (/^TDL_URL_\w+$/.test(k) && v ? [[k.replace(/^TDL_URL_/, 'TDL_ID_TOKEN_'), v] as const] : []));
+  if (env.BASE_URL) urls.push(['TDL_ID_TOKEN', env.BASE_URL]);
+  for (const [name, url] of urls) out[name] = await tokens.token(audienceOf(url));
+  return out;
 }

@@ -16,6 +16,7 @@ or unknown; 2 usage.`;
 
 export const statusCommand: Command = {
   name: 'status',
+  summary: 'show the loops, their status, cycle, phase, pass rate and next action',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...connectionOptions, json: { type: 'boolean', default: false } }, true);
@@ -58,7 +59,7 @@ export const statusCommand: Command = {
   },
 };
 
-interface LoopSummary {
+export interface LoopSummary {
   loopId: string;
   status: string;
   cycle: number;
@@ -68,7 +69,8 @@ interface LoopSummary {
   updatedAt: string;
 }
 
-function summarize(loop: LoopDoc, current: CycleDoc | null): LoopSummary {
+/** A loop in one row: what `tdl status` and the dashboard's list show. */
+export function summarize(loop: LoopDoc, current: CycleDoc | null): LoopSummary {
   const lastRate = [...loop.history].reverse().find((h) => h.passRate !== null)?.passRate ?? null;
   return {
     loopId: loop.loopId,

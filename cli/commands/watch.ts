@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Message } from '@google-cloud/pubsub';
 import { EXIT, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
-import { LoopEvent } from '../../shared/chain/messages.js';
-import { TOPICS } from '../../shared/chain/topology.js';
+import type { LoopEvent } from '../../shared/chain/messages.js';
+import { followLoopEvents } from '../loop-events.js';
 import { isLoopEnded } from '../../shared/domain/model.js';
 
 const usage = `Usage: tdl watch [LOOP] [--json] [--timeout SECONDS] [--project PROJECT]
@@ -21,6 +19,7 @@ Exit: 0 the loop succeeded; 1 it ended otherwise, or the timeout passed; 2 usage
 
 export const watchCommand: Command = {
   name: 'watch',
+  summary: 'follow loop events live until the loop ends',
   usage,
   async run(argv) {
     const { values, positionals } = parse(
@@ -30,11 +29,10 @@ export const watchCommand: Command = {
     );
     const loopId = positionals[0];
     const conn = await connect(values.project);
-    // A subscription of our own: every watcher sees every event; it is deleted on the way out.
-    const [sub] = await conn.pubsub.topic(TOPICS.loopEvents).createSubscription(`tdl-watch-${randomUUID().slice(0, 8)}`, {
-      ackDeadlineSeconds: 10,
-      expirationPolicy: { ttl: { seconds: 86_400 } },
-    });
+    // Subscribed before the loop is read, so an end between the two is not missed.
+    const early: LoopEvent[] = [];
+    let onEvent: (e: LoopEvent) => void = (e) => early.push(e);
+    const feed = await followLoopEvents(conn.pubsub, (e) => onEvent(e));
     try {
       if (loopId) {
         const loop = await conn.store.getLoop(loopId);
@@ -50,36 +48,45 @@ export const watchCommand: Command = {
       } else if (!values.json) {
         out(`watching every loop on ${conn.target}; Ctrl-C stops`);
       }
+      const verdictsSeen = new Set<number>();
+      let ending: NodeJS.Timeout | undefined;
       const ended = await new Promise<string | null>((resolve) => {
         const timeout = values.timeout ? setTimeout(() => resolve(null), Number(values.timeout) * 1000) : undefined;
         process.once('SIGINT', () => resolve(null));
-        sub.on('message', (m: Message) => {
-          m.ack();
-          let json: unknown;
-          try {
-            json = JSON.parse(m.data.toString('utf8'));
-          } catch {
-            return;
+        onEvent = (event) => {
+          if (loopId && event.loopId !== loopId) return;
+          const e = { data: event };
+          const print = (x: LoopEvent) => out(values.json ? JSON.stringify(x) : describe(x));
+          if (!(loopId && e.data.type === 'loop-ended')) print(e.data);
+          if (e.data.type === 'verdict' && e.data.cycle !== undefined) verdictsSeen.add(e.data.cycle);
+          if (loopId && e.data.type === 'loop-ended' && !ending) {
+            // Pub/Sub does not keep order: the cycle's verdict, published just before, may come
+            // after this. Wait a moment for it; if it still has not come, say it from this event,
+            // then that the loop ended.
+            const end = e.data;
+            ending = setTimeout(() => {
+              if (end.cycle !== undefined && end.verdict && !verdictsSeen.has(end.cycle)) {
+                print({ ...end, type: 'verdict' });
+              }
+              print(end);
+              clearTimeout(timeout);
+              resolve(end.status ?? 'ended');
+            }, ORDER_GRACE_MS);
           }
-          const e = LoopEvent.safeParse(json);
-          if (!e.success || (loopId && e.data.loopId !== loopId)) return;
-          out(values.json ? JSON.stringify(e.data) : describe(e.data));
-          if (loopId && e.data.type === 'loop-ended') {
-            clearTimeout(timeout);
-            resolve(e.data.status ?? 'ended');
-          }
-        });
+        };
+        early.splice(0).forEach(onEvent);
       });
       if (ended === null) return EXIT.notSucceeded;
       return ended === 'succeeded' ? EXIT.ok : EXIT.notSucceeded;
     } finally {
-      sub.removeAllListeners('message');
-      await sub.close().catch(() => undefined);
-      await sub.delete().catch(() => undefined);
+      await feed.close();
       await conn.close();
     }
   },
 };
+
+/** How long watch listens after a loop ended, for the events Pub/Sub delivers out of order. */
+const ORDER_GRACE_MS = 1500;
 
 function describe(e: LoopEvent): string {
   const time = e.at.slice(11, 19);

@@ -1,7 +1,7 @@
 import type { TestCase } from '../results/model.js';
 import { classifyFailure } from './classify.js';
 import type { Rule } from './rules.js';
-import { severityRank } from './categories.js';
+import { severityRank } from '../config/categories.js';
 
 /** Failures that share one signature: one cause, however many tests it broke. */
 export interface FailureCluster {

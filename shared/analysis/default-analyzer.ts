@@ -1,4 +1,4 @@
-import type { CycleAnalyzer } from '../chain/analyze/analyze.js';
+import type { CycleAnalyzer } from '../domain/cycle-analyzer.js';
 import { ruleBasedAnalyzer } from './rule-based-analyzer.js';
 
 /** The analyzer the analyze function and `tdl evaluate` use. */

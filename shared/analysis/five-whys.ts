@@ -1,5 +1,5 @@
 import type { FailureCluster } from './clusters.js';
-import { REMEDY, isCategory, type Category } from './categories.js';
+import { REMEDY, isCategory, type Category } from '../config/categories.js';
 
 export interface WhyStep {
   question: string;

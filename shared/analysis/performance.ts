@@ -1,19 +1,9 @@
-import { z } from 'zod';
+import type { PerformanceMeasurement } from '../domain/model.js';
 import type { PerformanceTarget } from '../config/loop-config.js';
 import type { TestCase } from '../results/model.js';
 
-/** What the loop measured itself, after the deploy, for one target. Stored on the cycle. */
-export const PerformanceMeasurement = z.object({
-  name: z.string(),
-  service: z.string(),
-  path: z.string(),
-  requests: z.number().int(),
-  errors: z.number().int(),
-  p50Ms: z.number().nullable(),
-  p95Ms: z.number().nullable(),
-  maxMs: z.number().nullable(),
-});
-export type PerformanceMeasurement = z.infer<typeof PerformanceMeasurement>;
+
+export type { PerformanceMeasurement };
 
 export interface PerformanceResult {
   name: string;

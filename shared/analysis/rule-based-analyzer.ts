@@ -1,4 +1,4 @@
-import type { CycleAnalyzer } from '../chain/analyze/analyze.js';
+import type { CycleAnalyzer } from '../domain/cycle-analyzer.js';
 import { analyzeCycle } from './analyze-cycle.js';
 import type { Analyzer } from './analyzer-port.js';
 import { fiveWhys } from './five-whys.js';

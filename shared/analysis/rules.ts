@@ -1,4 +1,4 @@
-import type { Category } from './categories.js';
+import type { Category } from '../config/categories.js';
 
 /**
  * The built-in classification rules: data, tried in order, the first match decides. The order

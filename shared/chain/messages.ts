@@ -86,6 +86,16 @@ export const DeployRequested = z.object({
 });
 export type DeployRequested = z.infer<typeof DeployRequested>;
 
+/**
+ * Attributes set on every deploy-requested, whoever publishes it: Cloud Build's Pub/Sub trigger
+ * binds its substitutions to them (`$(body.message.attributes.cycle)`), so the optional facts
+ * reach the build as '' when a message has none (a `tdl rerun` has no cycle) rather than as a
+ * binding to a field that is not there.
+ */
+export function deployRequestedAttributes(m: DeployRequested): Record<'cycle' | 'commit' | 'notBefore', string> {
+  return { cycle: m.cycle === undefined ? '' : String(m.cycle), commit: m.commit ?? '', notBefore: m.notBefore ?? '' };
+}
+
 export const LoopEventType = z.enum([
   'loop-started',
   'phase-changed',

@@ -15,15 +15,63 @@ export const TOPICS = {
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
-/** Cloud Function names, as registered with functions-framework and deployed. */
+/**
+ * Cloud Function entry points, as registered with functions-framework (`--target`) and given to
+ * Cloud Functions as `entry_point`. camelCase: an entry point must be a JavaScript identifier for
+ * some tools (gcloud's validation, buildpacks' FUNCTION_TARGET), so none has a hyphen.
+ */
 export const FUNCTIONS = {
-  runTests: 'run-tests',
+  runTests: 'runTests',
   analyze: 'analyze',
   report: 'report',
   watchdog: 'watchdog',
   control: 'control',
 } as const;
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
+
+/**
+ * A function's deployed name, kebab-case: the Cloud Function (`tdl-<name>`), its runtime account
+ * (`tdl-fn-<name>`) and its source file (`functions/<name>.ts`). Those names must be lowercase,
+ * which an entry point need not be.
+ */
+export function deployedName(fn: FunctionName): string {
+  return fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The topics a step writes into a cycle's outbox; a step that republishes abandoned entries may send any of them. */
+const OUTBOX_TOPICS = [TOPICS.analysisFinished, TOPICS.deployRequested, TOPICS.loopEvents, TOPICS.testsFinished] as const;
+
+/**
+ * Who publishes what: infra/ grants each identity exactly these topics, and each one's
+ * publisher refuses any other (shared/chain/lifecycle/allowed-topics.ts), so a step that starts
+ * publishing something new fails in the tests on the emulators instead of in the cloud.
+ * Every function reports rejected input on loop-events. run-tests, analyze, report and the
+ * watchdog republish abandoned outbox entries, so they may publish every outbox topic.
+ */
+export const PUBLISHES = {
+  functions: {
+    [FUNCTIONS.runTests]: OUTBOX_TOPICS,
+    [FUNCTIONS.analyze]: OUTBOX_TOPICS,
+    [FUNCTIONS.report]: OUTBOX_TOPICS,
+    [FUNCTIONS.watchdog]: OUTBOX_TOPICS,
+    [FUNCTIONS.control]: [TOPICS.deployRequested, TOPICS.loopEvents],
+  },
+  /** The test job (`tdl job`): its results' tests-finished, and its progress on loop-events. */
+  testJob: [TOPICS.loopEvents, TOPICS.testsFinished],
+  /** A person steering loops (`tdl rerun`, `tdl cancel`). */
+  operators: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
+} as const satisfies {
+  functions: Record<FunctionName, readonly TopicName[]>;
+  testJob: readonly TopicName[];
+  operators: readonly TopicName[];
+};
+
+/**
+ * What a person following loops subscribes to: `tdl watch` attaches a subscription of its own,
+ * named with this prefix, to this topic and deletes it on the way out. infra/ grants operators
+ * exactly that (attach to this topic, use subscriptions with this prefix).
+ */
+export const WATCH = { topic: TOPICS.loopEvents, subscriptionPrefix: 'tdl-watch-' } as const;
 
 export interface RetryPolicy {
   minimumBackoffSeconds: number;
@@ -142,13 +190,13 @@ export function terraformTopology() {
     topology: {
       topics: Object.values(TOPICS),
       dead_letter_topic: TOPICS.deadLetter,
-      functions: Object.values(FUNCTIONS),
+      functions: Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [deployedName(fn), { entry_point: fn }])),
       push_subscriptions: Object.fromEntries(
         push.map((s) => [
           s.name,
           {
             topic: s.topic,
-            function: s.function,
+            function: deployedName(s.function),
             ack_deadline_seconds: s.ackDeadlineSeconds,
             minimum_backoff: `${s.retryPolicy.minimumBackoffSeconds}s`,
             maximum_backoff: `${s.retryPolicy.maximumBackoffSeconds}s`,

@@ -12,6 +12,11 @@ export const RuntimeEnv = z.object({
   /** Local: the local runtime's job endpoint that stands in for the Cloud Run Admin API. */
   TDL_LOCAL_JOBS_URL: z.string().url().optional(),
   TDL_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * Cloud: `metadata` has the probes (and the test job, for the suite) carry ID tokens from the
+   * metadata server, for private services; `none` (the default, locally) sends requests bare.
+   */
+  TDL_ID_TOKENS: z.enum(['none', 'metadata'], { message: 'TDL_ID_TOKENS must be "none" or "metadata"' }).default('none'),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LoopId } from '../chain/messages.js';
 import { ConfigError } from '../kernel/errors.js';
-import { CATEGORIES } from '../analysis/categories.js';
+import { CATEGORIES } from './categories.js';
 
 /** A command is an argv array: it is never passed through a shell. */
 const Command = z.array(z.string().min(1)).min(1);

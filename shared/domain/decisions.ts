@@ -39,11 +39,8 @@ export interface DecisionInput {
  * Decides what follows a cycle. Order matters: success first, then what only a person can
  * unblock, then the guards that stop a loop that does not converge, then what the failures need.
  */
-export function decide({ loop, cycle, analysis, now }: DecisionInput): Decision {
-  const guards = loop.config.guards;
-  const previous = lastEntryBefore(loop.history, cycle.n);
-  const cyclesUsed = cycle.n - loop.runStartCycle + 1;
-
+export function decide(input: DecisionInput): Decision {
+  const { loop, cycle, analysis } = input;
   if (analysis.criteriaMet) {
     return {
       verdict: 'succeeded',
@@ -51,18 +48,29 @@ export function decide({ loop, cycle, analysis, now }: DecisionInput): Decision 
       nextAction: 'nothing: the branch is green on staging',
     };
   }
-
   const deployFailure = criticalDeployFailure(loop, cycle);
-  if (deployFailure) {
-    if (previous && previous.verdict === 'redeploy' && previousWasDeployFailure(previous)) {
-      return {
-        verdict: 'blocked',
-        reason: `critical service failed to deploy twice in a row: ${deployFailure}`,
-        nextAction: 'a person looks at the service deployment (logs of the failed revision)',
-      };
-    }
-  }
   const unreadable = cycle.totals?.tests === 0 && (cycle.rejected.length > 0 || cycle.testJob?.crashed === true);
+  return (
+    needsPerson(input, deployFailure, unreadable) ??
+    guardStop(input) ??
+    cureByRedeploy(input, deployFailure, unreadable) ?? {
+      verdict: 'await-fix',
+      reason: analysis.failing > 0 ? `failures need a code change (${kinds(analysis)})` : `criteria not met: ${analysis.unmet.join('; ')}`,
+      nextAction: 'push a fix to the branch (locally: the fix command runs); the next deploy is the next cycle',
+    }
+  );
+}
+
+/** What only a person can unblock: a deployment or the results failing the same way twice. */
+function needsPerson({ loop, cycle }: DecisionInput, deployFailure: string | null, unreadable: boolean): Decision | null {
+  const previous = lastEntryBefore(loop.history, cycle.n);
+  if (deployFailure && previous && previous.verdict === 'redeploy' && previousWasDeployFailure(previous)) {
+    return {
+      verdict: 'blocked',
+      reason: `critical service failed to deploy twice in a row: ${deployFailure}`,
+      nextAction: 'a person looks at the service deployment (logs of the failed revision)',
+    };
+  }
   if (unreadable && previous && previous.tests === 0 && previous.verdict === 'redeploy' && !deployFailure) {
     return {
       verdict: 'blocked',
@@ -70,7 +78,13 @@ export function decide({ loop, cycle, analysis, now }: DecisionInput): Decision 
       nextAction: 'a person checks that the suite writes its result files where tests.results points',
     };
   }
+  return null;
+}
 
+/** The guards that stop a loop that does not converge: cycles, time, the same failure again. */
+function guardStop({ loop, cycle, analysis, now }: DecisionInput): Decision | null {
+  const guards = loop.config.guards;
+  const cyclesUsed = cycle.n - loop.runStartCycle + 1;
   if (cyclesUsed >= guards.maxCycles) {
     return {
       verdict: 'failed',
@@ -94,39 +108,34 @@ export function decide({ loop, cycle, analysis, now }: DecisionInput): Decision 
       nextAction: 'a person looks at the failure: the fixes pushed did not touch its cause',
     };
   }
+  return null;
+}
 
-  const curable = deployFailure !== null || unreadable || onlyCurable(analysis.categories);
-  if (curable) {
-    if (loop.redeploys >= guards.maxRedeploys) {
-      return {
-        verdict: 'failed',
-        reason: `redeploy budget spent: ${loop.redeploys} of ${guards.maxRedeploys} redeploys used`,
-        nextAction: 'a person looks at why the deployment does not become healthy',
-      };
-    }
-    const backoffSeconds = Math.min(300, 2 ** loop.redeploys * 5);
-    const why = deployFailure
-      ? `critical service not ready: ${deployFailure}`
-      : unreadable
-        ? 'no readable results (the test job crashed or wrote nothing)'
-        : `failures are of kinds a redeploy can cure (${Object.keys(analysis.categories).join(', ')})`;
+/** Failures a redeploy can cure, within the redeploy budget, with a growing backoff. */
+function cureByRedeploy({ loop, cycle, analysis }: DecisionInput, deployFailure: string | null, unreadable: boolean): Decision | null {
+  if (!(deployFailure !== null || unreadable || onlyCurable(analysis.categories))) return null;
+  const guards = loop.config.guards;
+  if (loop.redeploys >= guards.maxRedeploys) {
     return {
-      verdict: 'redeploy',
-      reason: why,
-      nextAction: `redeploy commit ${short(cycle.commit)} after ${backoffSeconds} s`,
-      backoffSeconds,
+      verdict: 'failed',
+      reason: `redeploy budget spent: ${loop.redeploys} of ${guards.maxRedeploys} redeploys used`,
+      nextAction: 'a person looks at why the deployment does not become healthy',
     };
   }
+  const backoffSeconds = Math.min(300, 2 ** loop.redeploys * 5);
+  const why = deployFailure
+    ? `critical service not ready: ${deployFailure}`
+    : unreadable
+      ? 'no readable results (the test job crashed or wrote nothing)'
+      : `failures are of kinds a redeploy can cure (${Object.keys(analysis.categories).join(', ')})`;
+  return { verdict: 'redeploy', reason: why, nextAction: `redeploy commit ${short(cycle.commit)} after ${backoffSeconds} s`, backoffSeconds };
+}
 
-  const kinds = Object.entries(analysis.categories)
+function kinds(analysis: AnalysisFacts): string {
+  return Object.entries(analysis.categories)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return {
-    verdict: 'await-fix',
-    reason: analysis.failing > 0 ? `failures need a code change (${kinds})` : `criteria not met: ${analysis.unmet.join('; ')}`,
-    nextAction: 'push a fix to the branch (locally: the fix command runs); the next deploy is the next cycle',
-  };
 }
 
 function lastEntryBefore(history: HistoryEntry[], n: number): HistoryEntry | undefined {

@@ -1,6 +1,6 @@
 import type { Criteria } from '../config/loop-config.js';
 import type { TestCase } from '../results/model.js';
-import type { CycleAnalyzer } from '../chain/analyze/analyze.js';
+import type { CycleAnalyzer } from './cycle-analyzer.js';
 import { decide, type Decision } from './decisions.js';
 import type { CycleDoc, LoopDoc, Verdict } from './model.js';
 

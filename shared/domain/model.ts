@@ -2,7 +2,19 @@ import { z } from 'zod';
 import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../chain/messages.js';
 import { Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
-import { PerformanceMeasurement } from '../analysis/performance.js';
+
+/** What the loop measured itself, after the deploy, for one target. Stored on the cycle. */
+export const PerformanceMeasurement = z.object({
+  name: z.string(),
+  service: z.string(),
+  path: z.string(),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  maxMs: z.number().nullable(),
+});
+export type PerformanceMeasurement = z.infer<typeof PerformanceMeasurement>;
 
 /**
  * The documents of a loop as they are stored in Firestore and read in its console:

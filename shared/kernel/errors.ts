@@ -23,3 +23,6 @@ export class TransientError extends TdlError {}
 
 /** A results file that is not a readable test report. */
 export class ResultsError extends TdlError {}
+
+/** Code that does what the topology says it may not: a defect, never retried into success. */
+export class TopologyError extends TdlError {}

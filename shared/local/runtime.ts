@@ -27,6 +27,17 @@ export interface LocalRunOptions {
   verbose?: boolean;
   projectId?: string;
   watchdogIntervalMs?: number;
+  /** Started once the topology exists (tdl local: the dashboard); closed with everything else. */
+  serve?: (world: LocalWorld) => Promise<{ url: string; close(): Promise<void> }>;
+  /** Awaited when the loop has ended and its reports are written, before anything stops (tdl local --keep). */
+  onEnded?: (result: LocalRunResult) => Promise<void>;
+}
+
+export interface LocalWorld {
+  projectId: string;
+  pubsub: PubSub;
+  store: FirestoreLoopStore;
+  publisher: PubSubPublisher;
 }
 
 export interface CycleSummary {
@@ -98,6 +109,11 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     // On emulators that outlive this run, leave no push subscription to a stopped server.
     if (!emulators.owned) cleanup.push(() => detachPushSubscriptions(pubsub));
     say(`topology: topics and push subscriptions created on the emulator (project ${projectId})`);
+    if (options.serve) {
+      const served = await options.serve({ projectId, pubsub, store, publisher });
+      cleanup.push(() => served.close());
+      say(`dashboard at ${served.url} (open it to follow the loop live)`);
+    }
 
     const now = new Date().toISOString();
     await store.putLoop(newLoop(config.loopId, { branch: config.branch, ...storedConfig(config) }, now), { reset: true });
@@ -214,13 +230,15 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     const loop = await waitForLoopReport(store, config.loopId);
     const cycles = await store.listCycles(config.loopId);
     const reportPath = await writeReports(options.reportDir, loop, cycles);
-    return {
+    const result: LocalRunResult = {
       loopId: config.loopId,
       status: loop.status,
       cycles: cycles.filter((c) => c.phase === 'done').map(summarizeCycle),
       report: reportPath,
       reportText: loop.report ?? renderLoopReport(loop, cycles),
     };
+    await options.onEnded?.(result);
+    return result;
   } finally {
     await runCleanup();
   }

@@ -50,7 +50,7 @@ export interface RejectedMessage {
  * sees a consistent view and returns the writes, applied atomically; it may run more
  * than once when transactions contend, so it must not have side effects.
  */
-export interface LoopStore {
+export interface LoopDocuments {
   transact<R>(
     request: { loopId: string; cycle?: number; dedupKey?: string },
     plan: (view: TxView) => TxPlan<R>,
@@ -61,6 +61,10 @@ export interface LoopStore {
   listLoops(): Promise<LoopDoc[]>;
   getCycle(loopId: string, n: number): Promise<CycleDoc | null>;
   listCycles(loopId: string): Promise<CycleDoc[]>;
+}
+
+/** A cycle's test cases, in result sets of chunk documents. */
+export interface ResultSets {
   /**
    * Stores cases as result set `set` of a cycle, in chunk documents with batched writes, as
    * they are iterated (memory stays flat whatever their number); returns the chunk count.
@@ -71,12 +75,23 @@ export interface LoopStore {
   dropResults(loopId: string, n: number, which: { set: string } | { except: string }): Promise<void>;
   /** The cases of the result set the cycle names, in the order they were stored. */
   readResults(loopId: string, n: number): Promise<TestCase[]>;
+}
+
+/** What makes delivery at-least-once safe: the outbox marks, the dedup records, the rejected log. */
+export interface DeliveryRecords {
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;
   releaseDedup(key: string): Promise<void>;
   recordRejected(message: RejectedMessage): Promise<void>;
+}
+
+/** What the watchdog sweeps. */
+export interface CycleSweeps {
   /** Cycles in an active phase (every one carries its phase deadline), with their outbox. */
   activeCycles(): Promise<CycleDoc[]>;
   /** Cycles that ended (phase done) at or after `since`, with their outbox. */
   cyclesDoneSince(since: string): Promise<CycleDoc[]>;
 }
+
+/** The whole store, as the Firestore adapter and the in-memory one implement it. */
+export interface LoopStore extends LoopDocuments, ResultSets, DeliveryRecords, CycleSweeps {}

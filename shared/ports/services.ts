@@ -39,6 +39,15 @@ export interface HealthProbe {
   check(service: string, url: string): Promise<HealthProbeResult>;
 }
 
+/**
+ * ID tokens for calling private services (Cloud Run's default): a token whose audience is the
+ * service's origin, as the caller's own identity. Locally there is none and requests go bare.
+ */
+export interface IdTokenSource {
+  /** The token for `audience` (a URL's origin); throws when it cannot be had. */
+  token(audience: string): Promise<string>;
+}
+
 /** Times requests to a deployed endpoint, for performance measured by the loop itself. */
 export interface LatencyProbe {
   measure(url: string, requests: number): Promise<{ samples: number[]; errors: number }>;

@@ -106,9 +106,10 @@ const ReportAnalysis = z.object({
     )
     .default([]),
 });
-type ReportAnalysis = z.infer<typeof ReportAnalysis>;
+export type ReportAnalysis = z.infer<typeof ReportAnalysis>;
 
-function readAnalysis(cycle: CycleDoc): ReportAnalysis {
+/** The stored analysis as the reports (Markdown and the dashboard) show it; what does not parse reads as empty. */
+export function readAnalysis(cycle: CycleDoc): ReportAnalysis {
   const parsed = ReportAnalysis.safeParse(cycle.analysis ?? {});
   return parsed.success ? parsed.data : ReportAnalysis.parse({});
 }
@@ -117,7 +118,7 @@ const MAX_CLUSTERS = 8;
 const MAX_LIST = 10;
 
 /** Names a case by its id (suite::class::name::file) as a person would: "suite › name". */
-function caseName(id: string): string {
+export function caseName(id: string): string {
   const [suite, , name] = id.split('::');
   return name ? `${suite} › ${name}` : id;
 }
@@ -131,6 +132,21 @@ function list(ids: string[], max = MAX_LIST): string {
 /** The report of one cycle: summary first, then what failed and why, then the details. */
 export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { progression?: boolean } = {}): string {
   const a = readAnalysis(cycle);
+  const lines: string[] = [...summary(loop, cycle, a)];
+  const series = [
+    ...loop.history.filter((h) => h.cycle < cycle.n && h.passRate !== null).map((h) => ({ n: h.cycle, passRate: h.passRate })),
+    ...(cycle.passRate !== null && cycle.passRate !== undefined ? [{ n: cycle.n, passRate: cycle.passRate }] : []),
+  ];
+  if (series.length > 1 && options.progression !== false) lines.push(...progression(series), '');
+  lines.push(...failures(a), ...realityAndPerformance(a), ...changes(a), ...suitesAndFiles(cycle), ...deployment(cycle));
+  lines.push('', ...guards(loop, cycle), '');
+  return lines.join('\n');
+}
+
+type Analysis = ReturnType<typeof readAnalysis>;
+
+/** The verdict, the figures against the previous cycle, the commit. */
+function summary(loop: LoopDoc, cycle: CycleDoc, a: Analysis): string[] {
   const t = cycle.totals;
   const previous = [...loop.history].filter((h) => h.cycle < cycle.n).sort((x, y) => y.cycle - x.cycle)[0];
   const lines: string[] = [];
@@ -151,12 +167,12 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { pro
   }
   lines.push('');
 
-  const series = [
-    ...loop.history.filter((h) => h.cycle < cycle.n && h.passRate !== null).map((h) => ({ n: h.cycle, passRate: h.passRate })),
-    ...(cycle.passRate !== null && cycle.passRate !== undefined ? [{ n: cycle.n, passRate: cycle.passRate }] : []),
-  ];
-  if (series.length > 1 && options.progression !== false) lines.push(...progression(series), '');
+  return lines;
+}
 
+/** The failure clusters with their five whys, or the failing tests when nothing was clustered. */
+function failures(a: Analysis): string[] {
+  const lines: string[] = [];
   if (a.clusters.length > 0) {
     lines.push('## Failures by cause', '');
     for (const c of a.clusters.slice(0, MAX_CLUSTERS)) {
@@ -182,6 +198,11 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { pro
     lines.push('');
   }
 
+  return lines;
+}
+
+function realityAndPerformance(a: Analysis): string[] {
+  const lines: string[] = [];
   if (a.reality.length > 0) {
     lines.push('## Are the tests real?', '');
     for (const r of a.reality.slice(0, 10)) lines.push(`- **${escapeMd(r.severity)}** ${escapeMd(r.message, 400)}${r.tests.length ? `: ${list(r.tests, 5)}` : ''}`);
@@ -194,12 +215,23 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { pro
     }
     lines.push('');
   }
+  return lines;
+}
+
+function changes(a: Analysis): string[] {
+  const d = a.diff;
+  const lines: string[] = [];
   if (d && ((d.regressions?.length ?? 0) + (d.fixed?.length ?? 0) + (d.flaky?.length ?? 0) > 0)) {
     lines.push('## Changes since the previous cycle', '');
     lines.push(`- Newly failing: ${list(d.regressions ?? [])}`);
     lines.push(`- Fixed: ${list(d.fixed ?? [])}`);
     lines.push(`- Flaky: ${list(d.flaky ?? [])}`, '');
   }
+  return lines;
+}
+
+function suitesAndFiles(cycle: CycleDoc): string[] {
+  const lines: string[] = [];
   if (cycle.suites.length > 0) {
     lines.push('## Suites', '', '| suite | tests | passed | failed | errors | skipped | time |', '|---|---|---|---|---|---|---|');
     for (const s of cycle.suites.slice(0, 15)) lines.push(`| ${code(s.name, 80)} | ${s.tests} | ${s.passed} | ${s.failed} | ${s.errors} | ${s.skipped} | ${(s.durationMs / 1000).toFixed(2)} s |`);
@@ -211,14 +243,18 @@ export function renderCycleReport(loop: LoopDoc, cycle: CycleDoc, options: { pro
     for (const r of cycle.rejected.slice(0, 10)) lines.push(`- ${code(r.path, 120)}: ${code(r.reason, 300)}`);
     lines.push('');
   }
+  return lines;
+}
+
+function deployment(cycle: CycleDoc): string[] {
+  const lines: string[] = [];
   lines.push('## Deployment', '', '| service | revision | ready | health | URL |', '|---|---|---|---|---|');
   for (const s of cycle.services) {
     const h = cycle.health.find((x) => x.service === s.name);
     const health = h ? (h.ok ? `ok (${h.status ?? ''}, ${h.latencyMs ?? '?'} ms)` : `failing: ${code(String(h.status ?? h.error ?? ''), 80)}`) : 'not probed';
     lines.push(`| ${escapeMd(s.name)} | ${code(s.revision ?? '-', 80)} | ${s.ready ? 'yes' : `no: ${code(s.error ?? '', 160)}`} | ${health} | ${s.url ? code(s.url, 120) : '-'} |`);
   }
-  lines.push('', ...guards(loop, cycle), '');
-  return lines.join('\n');
+  return lines;
 }
 
 function signed(n: number): string {

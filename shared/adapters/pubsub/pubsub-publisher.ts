@@ -1,6 +1,6 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { Publisher } from '../../ports/services.js';
-import { SCHEMAS, type MessageOf, type SchemaTopic } from '../../chain/messages.js';
+import { DeployRequested, SCHEMAS, deployRequestedAttributes, type MessageOf, type SchemaTopic } from '../../chain/messages.js';
 import { TransientError } from '../../kernel/errors.js';
 
 /** Publishes validated messages; one client and one cached Topic per topic for the instance's life. */
@@ -25,8 +25,9 @@ export class PubSubPublisher implements Publisher {
   ): Promise<string> {
     // Validate on the way out too: a bad message is our bug and must not reach a consumer.
     const data = SCHEMAS[topic].parse(message);
+    const routing = topic === 'deploy-requested' ? deployRequestedAttributes(DeployRequested.parse(data)) : {};
     try {
-      return await this.topic(topic).publishMessage({ json: data, attributes });
+      return await this.topic(topic).publishMessage({ json: data, attributes: { ...routing, ...attributes } });
     } catch (cause) {
       throw new TransientError(`publishing to ${topic} failed: ${(cause as Error).message}`, { cause, topic });
     }

@@ -2,26 +2,12 @@ import type { TestsFinished } from '../messages.js';
 import type { TestCase } from '../../results/model.js';
 import type { CycleDoc, LoopDoc, OutboxEntry } from '../../domain/model.js';
 import type { AnalysisFacts } from '../../domain/decisions.js';
-import { flushOutbox, outboxMessage, publishAbandoned } from '../../kernel/outbox.js';
-import { addSeconds } from '../run-tests/run-tests.js';
-import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
-import { claim, dedupKey } from '../../kernel/dedup.js';
-
-export interface AnalyzerInput {
-  loop: LoopDoc;
-  cycle: CycleDoc;
-  cases: TestCase[];
-  previous: { cycle: CycleDoc; cases: TestCase[] } | null;
-}
-
-export interface AnalyzerOutput {
-  /** Compact, JSON-serializable analysis stored on the cycle for the report and the console. */
-  analysis: Record<string, unknown>;
-  facts: AnalysisFacts;
-}
-
-/** Pure: the analysis of one cycle. The rule-based one lives in shared/analysis. */
-export type CycleAnalyzer = (input: AnalyzerInput) => AnalyzerOutput;
+import type { AnalyzerOutput, CycleAnalyzer } from '../../domain/cycle-analyzer.js';
+import type { TxPlan, TxView } from '../../ports/loop-store.js';
+import { outboxMessage } from '../lifecycle/outbox.js';
+import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
+import { addSeconds } from '../../kernel/time.js';
+import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
@@ -39,7 +25,7 @@ export function createAnalyze(deps: AnalyzeDeps) {
     if (cycle.phase === 'superseded') return { kind: 'ignored', detail: `cycle ${n} was superseded: not analyzed` };
 
     // Pure and repeatable, so it runs before the transaction; only one delivery's result is stored.
-    let computed: (AnalyzerOutput & { analysisMs: number }) | null = null;
+    let computed: Computed | null = null;
     if (cycle.phase === 'analyzing') {
       const started = performance.now();
       const cases = await deps.store.readResults(loopId, n);
@@ -48,70 +34,60 @@ export function createAnalyze(deps: AnalyzeDeps) {
       computed.analysisMs = Math.round(performance.now() - started);
     }
 
-    const key = dedupKey(STEP, loopId, n, message.jobId);
-    const now = deps.clock.now();
-    const at = now.toISOString();
-    const plan = await deps.store.transact({ loopId, cycle: n, dedupKey: key }, (view) => {
-      const c = view.cycle;
-      if (view.dedup?.state === 'completed' || !c) {
-        return { result: { outcome: { kind: 'duplicate', detail: `cycle ${n} was already analyzed` } as StepOutcome, pending: [] as Pending, claimed: false } };
-      }
-      const { record } = claim(view.dedup, { key, step: STEP, messageId, loopId, cycle: n }, now);
-      if (c.phase !== 'analyzing' || !computed) {
-        // An earlier delivery stored the analysis and stopped: publish what it left unpublished.
-        return {
-          writes: { dedup: record },
-          result: { outcome: { kind: 'duplicate', detail: `cycle ${n} is already ${c.phase}` } as StepOutcome, pending: [] as Pending, claimed: true },
-        };
-      }
-      const { facts, analysis, analysisMs } = computed;
-      const out: Pending = [
-        outboxMessage(`analysis-finished-${n}`, 'analysis-finished', { loopId, cycle: n, passRate: facts.passRate, criteriaMet: facts.criteriaMet }, at),
-        outboxMessage(
-          `reporting-${n}`,
-          'loop-events',
-          {
-            loopId,
-            cycle: n,
-            type: 'phase-changed',
-            phase: 'reporting',
-            detail: describeFacts(facts),
-            facts: { passRate: facts.passRate, failing: facts.failing, criteriaMet: facts.criteriaMet },
-            at,
-          },
-          at,
-        ),
-      ];
-      return {
-        writes: {
-          dedup: record,
-          cycles: [
-            {
-              n,
-              data: {
-                phase: 'reporting',
-                passRate: facts.passRate,
-                analysis: { ...analysis, facts, analysisMs },
-                deadline: addSeconds(now, loop.config.deadlines.analysisSeconds),
-                phaseAt: { reporting: at },
-                outbox: Object.fromEntries(out),
-              },
-            },
-          ],
-        },
-        result: { outcome: { kind: 'done', detail: `cycle ${n} analyzed in ${analysisMs} ms: ${describeFacts(facts)}` } as StepOutcome, pending: out, claimed: true },
-      };
+    const plan = await handleOnce<StepPlan>(deps, {
+      step: STEP,
+      fact: [loopId, n, message.jobId],
+      loopId,
+      cycle: n,
+      messageId,
+      alreadyDone: () => ({ kind: 'duplicate', detail: `cycle ${n} was already analyzed` }),
+      plan: (view, _record, now) => planAnalyze(view, loop, n, computed, now),
     });
-    if (!plan.claimed) return plan.outcome;
-    try {
-      await flushOutbox(deps, loopId, n, plan.pending);
-      if (plan.outcome.kind === 'duplicate') await publishAbandoned(deps, loopId, n);
-      await deps.store.completeDedup(key, plan.outcome.detail);
-    } catch (error) {
-      await deps.store.releaseDedup(key).catch(() => undefined);
-      throw error;
-    }
     return plan.outcome;
+  };
+}
+
+type Computed = AnalyzerOutput & { analysisMs: number };
+
+/** The pure part of analyze: the stored analysis and the cycle's move to reporting. */
+export function planAnalyze(view: TxView, loop: LoopDoc, n: number, computed: Computed | null, now: Date): TxPlan<StepPlan & { claim?: false }> {
+  const c = view.cycle;
+  if (!c) return { result: { outcome: { kind: 'duplicate', detail: `cycle ${n} was already analyzed` }, pending: [], claim: false } };
+  if (c.phase !== 'analyzing' || !computed) {
+    // An earlier delivery stored the analysis and stopped: publish what it left unpublished.
+    return { writes: {}, result: { outcome: { kind: 'duplicate', detail: `cycle ${n} is already ${c.phase}` }, n, pending: [], sweep: true } };
+  }
+  const at = now.toISOString();
+  const { loopId } = loop;
+  const { facts, analysis, analysisMs } = computed;
+  const out: Pending = [
+    outboxMessage(`analysis-finished-${n}`, 'analysis-finished', { loopId, cycle: n, passRate: facts.passRate, criteriaMet: facts.criteriaMet }, at),
+    outboxMessage(
+      `reporting-${n}`,
+      'loop-events',
+      {
+        loopId,
+        cycle: n,
+        type: 'phase-changed',
+        phase: 'reporting',
+        detail: describeFacts(facts),
+        facts: { passRate: facts.passRate, failing: facts.failing, criteriaMet: facts.criteriaMet },
+        at,
+      },
+      at,
+    ),
+  ];
+  const data: Partial<CycleDoc> = {
+    phase: 'reporting',
+    passRate: facts.passRate,
+    analysis: { ...analysis, facts, analysisMs },
+    deadline: addSeconds(now, loop.config.deadlines.analysisSeconds),
+    phaseAt: { reporting: at },
+    outbox: Object.fromEntries(out),
+  };
+  return {
+    writes: { cycles: [{ n, data }] },
+    result: { outcome: { kind: 'done', detail: `cycle ${n} analyzed in ${analysisMs} ms: ${describeFacts(facts)}` }, n, pending: out },
   };
 }
 

@@ -1,21 +1,19 @@
 import type { DeployFinished, LoopEvent, TestsFinished } from '../messages.js';
 import type { HealthProbeResult, TestJobRequest } from '../../ports/services.js';
-import type { TxPlan, TxView } from '../../ports/loop-store.js';
+import type { DedupRecord, TxPlan, TxView } from '../../ports/loop-store.js';
 import { InvalidInputError } from '../../kernel/errors.js';
 import { hostAllowed } from '../../config/loop-config.js';
 import { redact } from '../../security/redact.js';
 import { summarizeSamples, type PerformanceMeasurement } from '../../analysis/performance.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../../domain/model.js';
-import { flushOutbox, outboxMessage, publishAbandoned } from '../../kernel/outbox.js';
-import type { RunTestsDeps, StepOutcome } from '../../kernel/step-deps.js';
-import { claim, dedupKey } from '../../kernel/dedup.js';
+import { outboxMessage } from '../lifecycle/outbox.js';
+import { handleOnce, planHandledOnce, type Handled, type HandledOnce, type StepPlan } from '../lifecycle/run-step.js';
+import { addSeconds } from '../../kernel/time.js';
+import type { RunTestsDeps, StepOutcome } from '../lifecycle/step-deps.js';
 
 const STEP = 'run-tests';
 
-interface RunTestsPlan {
-  outcome: StepOutcome;
-  n?: number;
-  pending: Array<[string, OutboxEntry]>;
+interface RunTestsPlan extends StepPlan {
   launch?: TestJobRequest;
 }
 
@@ -38,34 +36,34 @@ export function createRunTests(deps: RunTestsDeps) {
     }
     const health = await probeServices(deps, loop, message);
     const performance = await measurePerformance(deps, loop, message, health);
-    const key = dedupKey(STEP, message.loopId, message.buildId, message.commit);
-    const now = deps.clock.now();
-    const plan = await deps.store.transact({ loopId: message.loopId, cycle: message.cycle, dedupKey: key }, (view) =>
-      planDeployFinished(view, message, { messageId, dedupKey: key, now, health, performance }),
-    );
-    if (plan.outcome.kind === 'ignored' || plan.n === undefined) {
-      deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, messageId });
-      return plan.outcome;
-    }
-    try {
-      if (plan.launch) {
-        // No transaction after the launch: the job stores its results on the same document at
-        // once, and two transactions on one document contend badly. The dedup record says
-        // whether this delivery finished; a delivery that takes over launches again, and only
-        // the first job to report is recorded.
-        const { executionId } = await deps.launcher.launch(plan.launch);
-        deps.log.info(`${STEP}: launched ${plan.launch.jobId} as ${executionId}`, { loopId: message.loopId, cycle: plan.n });
-      }
-      await flushOutbox(deps, message.loopId, plan.n, plan.pending);
-      if (plan.outcome.kind === 'duplicate') await publishAbandoned(deps, message.loopId, plan.n);
-      await deps.store.completeDedup(key, plan.outcome.detail);
-    } catch (error) {
-      // Let the redelivery run the side effects again.
-      await deps.store.releaseDedup(key).catch(() => undefined);
-      throw error;
-    }
+    const plan = await handleOnce<RunTestsPlan>(deps, runTestsOnce(message, { messageId, now: deps.clock.now(), health, performance }, deps));
     deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, cycle: plan.n, messageId });
     return plan.outcome;
+  };
+}
+
+/** run-tests as a fact handled once: the deployment (loop, build, commit), whatever its deliveries. */
+function runTestsOnce(message: DeployFinished, ctx: PlanContext, deps?: RunTestsDeps): HandledOnce<RunTestsPlan> {
+  return {
+    step: STEP,
+    fact: [message.loopId, message.buildId, message.commit],
+    loopId: message.loopId,
+    cycle: message.cycle,
+    messageId: ctx.messageId,
+    alreadyDone: (record) => ({
+      kind: 'duplicate',
+      detail: `deployment ${message.buildId} was already handled (${record.outcome ?? 'completed'})`,
+    }),
+    plan: (view, record) => planDeployment(view, message, ctx, record),
+    beforePublish: async (plan) => {
+      if (!plan.launch || !deps) return;
+      // No transaction after the launch: the job stores its results on the same document at
+      // once, and two transactions on one document contend badly. The dedup record says
+      // whether this delivery finished; a delivery that takes over launches again, and only
+      // the first job to report is recorded.
+      const { executionId } = await deps.launcher.launch(plan.launch);
+      deps.log.info(`${STEP}: launched ${plan.launch.jobId} as ${executionId}`, { loopId: message.loopId, cycle: plan.n });
+    },
   };
 }
 
@@ -104,69 +102,91 @@ function joinUrl(base: string, path: string): string {
 
 interface PlanContext {
   messageId: string;
-  dedupKey: string;
   now: Date;
   health: HealthProbeResult[];
   performance?: PerformanceMeasurement[];
 }
 
 /** The pure part of run-tests: what the deploy-finished message changes, given the stored state. */
-export function planDeployFinished(view: TxView, message: DeployFinished, ctx: PlanContext): TxPlan<RunTestsPlan> {
-  const at = ctx.now.toISOString();
-  const { loop, current } = view;
+export function planDeployFinished(view: TxView, message: DeployFinished, ctx: PlanContext): TxPlan<Handled<RunTestsPlan>> {
+  return planHandledOnce(runTestsOnce(message, ctx), view, ctx.now);
+}
+
+function planDeployment(view: TxView, message: DeployFinished, ctx: PlanContext, inProgress: DedupRecord): TxPlan<RunTestsPlan & { claim?: false }> {
+  const { loop } = view;
   if (!loop) throw new InvalidInputError(`deploy-finished: unknown loop id "${message.loopId}"`);
-
-  if (view.dedup?.state === 'completed') {
-    return ignoredAs('duplicate', `deployment ${message.buildId} was already handled (${view.dedup.outcome ?? 'completed'})`);
-  }
-  const { record: inProgress } = claim(
-    view.dedup,
-    { key: ctx.dedupKey, step: STEP, messageId: ctx.messageId, loopId: message.loopId },
-    ctx.now,
-  );
-
   // The same build again, after a delivery that died or failed halfway: finish its work.
   const sameBuild = findCycleOfBuild(view, message);
-  if (sameBuild) {
-    const resumable = sameBuild.phase === 'testing';
-    return {
-      writes: { dedup: { ...inProgress, cycle: sameBuild.n } },
-      result: {
-        outcome: {
-          kind: 'duplicate',
-          detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job again, as the first delivery may not have' : 'publishing what it left unpublished'}`,
-        },
-        n: sameBuild.n,
-        pending: [],
-        launch: resumable ? jobRequest(sameBuild) : undefined,
-      },
-    };
-  }
+  if (sameBuild) return resumeBuild(sameBuild, message, inProgress);
+  const refusal = outOfOrder(view, loop, message);
+  if (refusal) return ignored(refusal);
+  const opening = openCycle(view, loop, message, ctx);
+  const notReady = unreadyServices(loop, message, ctx.health);
+  const planned = notReady.length > 0 ? skipTests(opening, loop, notReady, ctx.now) : startTests(opening, loop, message, ctx.now);
+  return { writes: { ...planned.writes, dedup: { ...inProgress, cycle: opening.n } }, result: planned.result };
+}
 
+function resumeBuild(sameBuild: CycleDoc, message: DeployFinished, inProgress: DedupRecord): TxPlan<RunTestsPlan> {
+  const resumable = sameBuild.phase === 'testing';
+  return {
+    writes: { dedup: { ...inProgress, cycle: sameBuild.n } },
+    result: {
+      outcome: {
+        kind: 'duplicate',
+        detail: `build ${message.buildId} is already cycle ${sameBuild.n} (${sameBuild.phase}); ${resumable ? 'launching its test job again, as the first delivery may not have' : 'publishing what it left unpublished'}`,
+      },
+      n: sameBuild.n,
+      pending: [],
+      sweep: true,
+      launch: resumable ? jobRequest(sameBuild) : undefined,
+    },
+  };
+}
+
+/** Why a deployment is not the loop's to take now (late, early or for a cancelled loop), or null. */
+function outOfOrder(view: TxView, loop: LoopDoc, message: DeployFinished): string | null {
+  const { current } = view;
   if (message.cycle !== undefined) {
     if (message.cycle < loop.currentCycle) {
-      return ignored(`deployment for cycle ${message.cycle} arrived after cycle ${loop.currentCycle} began: superseded, ignored`);
+      return `deployment for cycle ${message.cycle} arrived after cycle ${loop.currentCycle} began: superseded, ignored`;
     }
     if (message.cycle > loop.currentCycle || !current || current.phase !== 'deploying') {
-      return ignored(
-        `deployment for cycle ${message.cycle} does not match the loop (current cycle ${loop.currentCycle}, ${current?.phase ?? 'none'}): ignored`,
-      );
+      return `deployment for cycle ${message.cycle} does not match the loop (current cycle ${loop.currentCycle}, ${current?.phase ?? 'none'}): ignored`;
     }
   } else if (loop.status === 'cancelled' && message.trigger === 'push') {
-    return ignored(`loop ${loop.loopId} is cancelled: push of ${message.commit} ignored (re-run it with tdl rerun)`);
+    return `loop ${loop.loopId} is cancelled: push of ${message.commit} ignored (re-run it with tdl rerun)`;
   }
+  return null;
+}
 
+/** A cycle being opened for a deployment: what it writes whether or not its tests then run. */
+interface Opening {
+  n: number;
+  at: string;
+  reason: string;
+  loopPatch: Partial<LoopDoc>;
+  /** The cycle this deployment supersedes, if one was still active. */
+  cycles: Array<{ n: number; data: Partial<CycleDoc> }>;
+  events: Array<[string, OutboxEntry]>;
+  base: Partial<CycleDoc>;
+}
+
+function openCycle(view: TxView, loop: LoopDoc, message: DeployFinished, ctx: PlanContext): Opening {
+  const { current } = view;
+  const at = ctx.now.toISOString();
   const n = message.cycle ?? loop.currentCycle + 1;
-  const cycles: Array<{ n: number; data: Partial<CycleDoc> }> = [];
-  const events: Array<[string, OutboxEntry]> = [];
-  const event = (id: string, e: Omit<LoopEvent, 'loopId' | 'at'>) =>
-    events.push(outboxMessage(id, 'loop-events', { loopId: loop.loopId, at, ...e }, at));
-
-  let loopPatch: Partial<LoopDoc> = { currentCycle: n, status: 'running', statusReason: `cycle ${n} testing`, updatedAt: at };
-  let reason = message.reason ?? describeTrigger(message);
+  const opening: Opening = {
+    n,
+    at,
+    reason: message.reason ?? describeTrigger(message),
+    loopPatch: { currentCycle: n, status: 'running', statusReason: `cycle ${n} testing`, updatedAt: at },
+    cycles: [],
+    events: [],
+    base: {},
+  };
   if (message.cycle === undefined && current && isActive(current.phase)) {
-    cycles.push({ n: current.n, data: { phase: 'superseded', supersededBy: n, deadline: null, phaseAt: { superseded: at } } });
-    event(`superseded-${current.n}`, {
+    opening.cycles.push({ n: current.n, data: { phase: 'superseded', supersededBy: n, deadline: null, phaseAt: { superseded: at } } });
+    pushEvent(opening, loop, `superseded-${current.n}`, {
       type: 'phase-changed',
       cycle: current.n,
       phase: 'superseded',
@@ -174,22 +194,14 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
     });
   }
   if (message.cycle === undefined && isLoopEnded(loop.status)) {
-    reason = `re-run of a loop that had ended ${loop.status}: ${reason}`;
-    loopPatch = { ...loopPatch, runStartCycle: n, runStartedAt: at, redeploys: 0, endedAt: undefined };
+    opening.reason = `re-run of a loop that had ended ${loop.status}: ${opening.reason}`;
+    opening.loopPatch = { ...opening.loopPatch, runStartCycle: n, runStartedAt: at, redeploys: 0, endedAt: undefined };
   }
-
-  const critical = new Set(loop.config.services.filter((s) => s.critical).map((s) => s.name));
-  const notReady = [
-    ...message.services.filter((s) => critical.has(s.name) && !s.ready).map((s) => `${s.name}: ${s.error ?? 'not ready'}`),
-    ...ctx.health.filter((h) => critical.has(h.service) && !h.ok).map((h) => `${h.service}: health ${h.status ?? h.error}`),
-    ...[...critical].filter((name) => !message.services.some((s) => s.name === name)).map((name) => `${name}: not deployed`),
-  ];
-  const jobId = `${loop.loopId}-c${n}`;
-  const base: Partial<CycleDoc> = {
+  opening.base = {
     loopId: loop.loopId,
     n,
     trigger: message.trigger,
-    reason,
+    reason: opening.reason,
     branch: message.branch,
     commit: message.commit,
     buildId: message.buildId,
@@ -200,75 +212,88 @@ export function planDeployFinished(view: TxView, message: DeployFinished, ctx: P
     deployFinishedAt: message.finishedAt,
     outbox: {},
   };
+  return opening;
+}
 
-  if (notReady.length > 0) {
-    // No point in running the suite against a deployment that is not there: go straight to analysis.
-    const finished: TestsFinished = {
-      loopId: loop.loopId,
-      cycle: n,
-      jobId: `${jobId}-skipped`,
-      exitCode: null,
-      crashed: false,
-      totals: { tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0, flaky: 0, durationMs: 0 },
-      rejected: [],
-      resultChunks: 0,
-      startedAt: at,
-      finishedAt: at,
-    };
-    const skippedReason = `critical service not ready: ${notReady.join('; ')}`;
-    event(`analyzing-${n}`, { type: 'phase-changed', cycle: n, phase: 'analyzing', detail: skippedReason });
-    const outbox = Object.fromEntries([...events, outboxMessage(`tests-finished-${n}`, 'tests-finished', finished, at)]);
-    cycles.push({
-      n,
-      data: {
-        ...base,
-        phase: 'analyzing',
-        testJob: { jobId: finished.jobId, skippedReason },
-        totals: finished.totals,
-        resultChunks: 0,
-        deadline: addSeconds(ctx.now, loop.config.deadlines.analysisSeconds),
-        phaseAt: { testing: at, analyzing: at },
-        outbox,
-      },
-    });
-    return {
-      writes: { loop: loopPatch, cycles, dedup: { ...inProgress, cycle: n } },
-      result: { outcome: { kind: 'done', detail: `cycle ${n}: ${skippedReason}; tests not run` }, n, pending: Object.entries(outbox) },
-    };
-  }
+function pushEvent(opening: Opening, loop: LoopDoc, id: string, e: Omit<LoopEvent, 'loopId' | 'at'>): void {
+  opening.events.push(outboxMessage(id, 'loop-events', { loopId: loop.loopId, at: opening.at, ...e }, opening.at));
+}
 
-  event(`testing-${n}`, {
+/** Critical services that are not there: not deployed, not ready, or failing their health probe. */
+function unreadyServices(loop: LoopDoc, message: DeployFinished, health: HealthProbeResult[]): string[] {
+  const critical = new Set(loop.config.services.filter((s) => s.critical).map((s) => s.name));
+  return [
+    ...message.services.filter((s) => critical.has(s.name) && !s.ready).map((s) => `${s.name}: ${s.error ?? 'not ready'}`),
+    ...health.filter((h) => critical.has(h.service) && !h.ok).map((h) => `${h.service}: health ${h.status ?? h.error}`),
+    ...[...critical].filter((name) => !message.services.some((s) => s.name === name)).map((name) => `${name}: not deployed`),
+  ];
+}
+
+/** No point in running the suite against a deployment that is not there: go straight to analysis. */
+function skipTests(opening: Opening, loop: LoopDoc, notReady: string[], now: Date): TxPlan<RunTestsPlan> {
+  const { n, at } = opening;
+  const finished: TestsFinished = {
+    loopId: loop.loopId,
+    cycle: n,
+    jobId: `${loop.loopId}-c${n}-skipped`,
+    exitCode: null,
+    crashed: false,
+    totals: { tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0, flaky: 0, durationMs: 0 },
+    rejected: [],
+    resultChunks: 0,
+    startedAt: at,
+    finishedAt: at,
+  };
+  const skippedReason = `critical service not ready: ${notReady.join('; ')}`;
+  pushEvent(opening, loop, `analyzing-${n}`, { type: 'phase-changed', cycle: n, phase: 'analyzing', detail: skippedReason });
+  const outbox = Object.fromEntries([...opening.events, outboxMessage(`tests-finished-${n}`, 'tests-finished', finished, at)]);
+  const data: Partial<CycleDoc> = {
+    ...opening.base,
+    phase: 'analyzing',
+    testJob: { jobId: finished.jobId, skippedReason },
+    totals: finished.totals,
+    resultChunks: 0,
+    deadline: addSeconds(now, loop.config.deadlines.analysisSeconds),
+    phaseAt: { testing: at, analyzing: at },
+    outbox,
+  };
+  return {
+    writes: { loop: opening.loopPatch, cycles: [...opening.cycles, { n, data }] },
+    result: { outcome: { kind: 'done', detail: `cycle ${n}: ${skippedReason}; tests not run` }, n, pending: Object.entries(outbox) },
+  };
+}
+
+function startTests(opening: Opening, loop: LoopDoc, message: DeployFinished, now: Date): TxPlan<RunTestsPlan> {
+  const { n, at } = opening;
+  const jobId = `${loop.loopId}-c${n}`;
+  pushEvent(opening, loop, `testing-${n}`, {
     type: 'phase-changed',
     cycle: n,
     phase: 'testing',
     detail: `${message.commit.slice(0, 8)} deployed (${message.services.map((s) => `${s.name}@${s.revision ?? '?'}`).join(', ')}); test job ${jobId} starting`,
   });
-  const cycle: Partial<CycleDoc> = {
-    ...base,
+  const data: Partial<CycleDoc> = {
+    ...opening.base,
     phase: 'testing',
     testJob: { jobId },
-    deadline: addSeconds(ctx.now, loop.config.deadlines.testSeconds),
+    deadline: addSeconds(now, loop.config.deadlines.testSeconds),
     phaseAt: { testing: at },
-    outbox: Object.fromEntries(events),
+    outbox: Object.fromEntries(opening.events),
   };
-  cycles.push({ n, data: cycle });
   return {
-    writes: { loop: loopPatch, cycles, dedup: { ...inProgress, cycle: n } },
+    writes: { loop: opening.loopPatch, cycles: [...opening.cycles, { n, data }] },
     result: {
-      outcome: { kind: 'done', detail: `cycle ${n} opened for ${message.commit.slice(0, 8)} (${reason}); test job ${jobId} launched` },
+      outcome: { kind: 'done', detail: `cycle ${n} opened for ${message.commit.slice(0, 8)} (${opening.reason}); test job ${jobId} launched` },
       n,
-      pending: events,
+      pending: opening.events,
       launch: { loopId: loop.loopId, cycle: n, jobId, serviceUrls: serviceUrls(message.services) },
     },
   };
 }
 
-function ignored(detail: string): TxPlan<RunTestsPlan> {
-  return ignoredAs('ignored', detail);
-}
-
-function ignoredAs(kind: 'ignored' | 'duplicate', detail: string): TxPlan<RunTestsPlan> {
-  return { result: { outcome: { kind, detail }, pending: [] } };
+/** Not this step's to record: a deployment out of order or for a loop that does not take it. */
+function ignored(detail: string): TxPlan<RunTestsPlan & { claim: false }> {
+  return { result: { outcome: { kind: 'ignored', detail }, pending: [], claim: false } };
 }
 
 function findCycleOfBuild(view: TxView, message: DeployFinished): CycleDoc | null {
@@ -304,8 +329,4 @@ function describeTrigger(message: DeployFinished): string {
     case 'manual':
       return 'deployment requested by hand';
   }
-}
-
-export function addSeconds(now: Date, seconds: number): string {
-  return new Date(now.getTime() + seconds * 1000).toISOString();
 }

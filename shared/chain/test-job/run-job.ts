@@ -4,7 +4,7 @@ import type { RunSummary, TestCase } from '../../results/model.js';
 import { createRedactor } from '../../security/redact.js';
 import { runCommand } from '../../process/commands.js';
 import type { JobReport } from '../record-results/record-results.js';
-import type { StepOutcome } from '../../kernel/step-deps.js';
+import type { StepOutcome } from '../lifecycle/step-deps.js';
 
 export interface JobOptions {
   loopId: string;

@@ -1,19 +1,18 @@
 import type { TxPlan, TxView } from '../../ports/loop-store.js';
 import { ACTIVE_PHASES, type OutboxEntry, type Phase } from '../../domain/model.js';
 import type { Decision } from '../../domain/decisions.js';
-import { abandoned, flushOutbox, publishAbandoned, unpublished } from '../../kernel/outbox.js';
-import { analysisFacts, applyDecision, planReport, storeLoopReport } from '../decide/decide.js';
-import { addSeconds } from '../run-tests/run-tests.js';
-import type { StepDeps, StepOutcome } from '../../kernel/step-deps.js';
+import { abandoned, publishAbandoned, unpublished } from '../lifecycle/outbox.js';
+import { analysisFacts, applyDecision, storeLoopReport } from '../lifecycle/close-cycle.js';
+import { commitThenPublish, type ToPublish } from '../lifecycle/run-step.js';
+import { addSeconds } from '../../kernel/time.js';
+import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import { planReport } from '../decide/decide.js';
 
 /** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
 const SWEEP_WINDOW_MS = 15 * 60_000;
 
-interface WatchdogPlan {
-  pending: Array<[string, OutboxEntry]>;
+interface WatchdogPlan extends ToPublish {
   closed?: string;
-  /** The phase had messages not yet published: it got more time, and abandoned ones go out. */
-  nudged?: boolean;
   /** The verdict ended the loop: its report is stored too. */
   ended?: boolean;
   /** The phase got a second chance: the message that starts it was sent again. */
@@ -33,10 +32,12 @@ export function createWatchdog(deps: StepDeps) {
     const closed: string[] = [];
     const resent: string[] = [];
     for (const ref of overdue) {
-      const plan = await deps.store.transact({ loopId: ref.loopId, cycle: ref.n }, (view) => planTimeout(view, ref.n, now));
-      await flushOutbox(deps, ref.loopId, ref.n, plan.pending);
-      if (plan.nudged) await publishAbandoned(deps, ref.loopId, ref.n);
-      if (plan.ended) await storeLoopReport(deps, ref.loopId);
+      const plan = await commitThenPublish(
+        deps,
+        { loopId: ref.loopId, cycle: ref.n },
+        (view) => planTimeout(view, ref.n, now),
+        { afterPublish: async (p) => (p.ended ? storeLoopReport(deps, ref.loopId) : undefined) },
+      );
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
       if (plan.resent) resent.push(`${ref.loopId}/${ref.n}: ${plan.resent}`);
     }
@@ -78,7 +79,8 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
   if (pending.length > 0) {
     return {
       writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds) } }] },
-      result: { pending: [], nudged: true },
+      // The phase had messages not yet published: it gets more time, and abandoned ones go out.
+      result: { n, pending: [], sweep: true },
     };
   }
   if (cycle.phase === 'reporting') {
@@ -87,7 +89,7 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
     const report = planReport(view, n, now);
     return {
       writes: report.writes,
-      result: { pending: report.result.pending, closed: `report written by the watchdog: ${report.result.outcome.detail}`, ended: report.result.ended },
+      result: { n, pending: report.result.pending, closed: `report written by the watchdog: ${report.result.outcome.detail}`, ended: report.result.ended },
     };
   }
   if (cycle.phase === 'analyzing') {
@@ -101,7 +103,7 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
       const entry: OutboxEntry = { ...sent, publishedAt: null, claimedAt: at, resentAt: at };
       return {
         writes: { cycles: [{ n, data: { deadline: addSeconds(now, seconds), outbox: { [id]: entry } } }] },
-        result: { pending: [[id, entry]], resent: `the analysis was overdue: tests-finished sent once more, with ${seconds} s more` },
+        result: { n, pending: [[id, entry]], resent: `the analysis was overdue: tests-finished sent once more, with ${seconds} s more` },
       };
     }
   }
@@ -113,5 +115,5 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
     nextAction: 'a person checks the step that stopped (its logs), then re-runs with `tdl rerun`',
   };
   const plan = applyDecision(loop, cycle, decision, analysisFacts(cycle), now);
-  return { writes: plan.writes, result: { pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
+  return { writes: plan.writes, result: { n, pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { classifyFailure } from '../../../shared/analysis/classify.js';
-import { CATEGORIES } from '../../../shared/analysis/categories.js';
+import { CATEGORIES } from '../../../shared/config/categories.js';
 
 const Labelled = z.object({ runner: z.string(), test: z.string(), message: z.string(), details: z.string(), label: z.enum(CATEGORIES) });
 const rows = readFileSync(path.join(import.meta.dirname, '../../fixtures/failures/labelled.jsonl'), 'utf8')

@@ -58,7 +58,7 @@ describe('planReport', () => {
   });
 
   it('counts an unpublished message as abandoned only after a while, and not while a sweep holds it', async () => {
-    const { abandoned } = await import('../../../shared/kernel/outbox.js');
+    const { abandoned } = await import('../../../shared/chain/lifecycle/outbox.js');
     const at = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
     const outbox = {
       fresh: { topic: 'loop-events', data: {}, createdAt: at(2), publishedAt: null },
@@ -98,7 +98,8 @@ describe('planTimeout', () => {
     const v = view({ phase: 'analyzing', deadline: '2026-11-24T10:04:00.000Z', outbox: { 'tests-finished-1': pending } });
     const { writes, result } = planTimeout(v, 1, now);
     expect(result.closed).toBeUndefined();
-    expect(result.nudged).toBe(true);
+    // and the abandoned messages are swept out once more
+    expect(result.sweep).toBe(true);
     expect(writes?.cycles?.[0]?.data.deadline).toBe('2026-11-24T10:10:00.000Z');
   });
 });

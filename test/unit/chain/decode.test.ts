@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePubSubEvent, peekMessage } from '../../../shared/chain/decode.js';
+import { decodePubSubEvent, peekMessage } from '../../../shared/chain/delivery/decode.js';
 import { deployFinished } from '../../support/docs.js';
 
 const event = (data: string | undefined, messageId = '42') => ({ id: messageId, data: { message: { data, messageId } } });

@@ -22,7 +22,7 @@ case "$1 $2 $3" in
   "run deploy "*)
     svc=$3; image=$(arg --image "$@")
     case $(mode "$svc" deploy ok) in
-      ok) echo "$image" > "$FAKE_DIR/$svc.deployed"; echo "Service [$svc] revision [$svc-00002-new] has been deployed" ;;
+      ok) echo "$image" > "$FAKE_DIR/$svc.deployed"; date +%s%3N > "$FAKE_DIR/$svc.deployed-at"; echo "Service [$svc] revision [$svc-00002-new] has been deployed" ;;
       silent) echo "Service [$svc] unchanged" ;;
       refuse) echo "ERROR: (gcloud.run.deploy) Revision '$svc-00002-new' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined by PORT=8080." >&2; exit 1 ;;
       hang) exec sleep 60 ;;
@@ -54,9 +54,11 @@ interface Scenario {
  * team's service folders (nothing of this repository), with the substitutions as environment
  * variables, and returns what it published on deploy-finished.
  */
-async function runBuild(build: BuildConfig, scenario: Scenario, substitutions: Record<string, string> = {}) {
+async function runBuild(build: BuildConfig, scenario: Scenario, substitutions: Record<string, string> = {}, prepare?: (workspace: string) => Promise<Record<string, string>>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'tdl-cloudbuild-'));
   const workspace = path.join(dir, 'workspace');
+  await mkdir(workspace, { recursive: true });
+  const prepared = (await prepare?.(workspace)) ?? {};
   const bin = path.join(dir, 'bin');
   const fake = path.join(dir, 'fake');
   await Promise.all([mkdir(bin), mkdir(fake)]);
@@ -79,6 +81,7 @@ async function runBuild(build: BuildConfig, scenario: Scenario, substitutions: R
     BUILD_ID: '5f1c0c1e-0000-4000-8000-000000000000',
     BRANCH_NAME: 'main',
     ...substitutions,
+    ...prepared,
   };
   const logs: string[] = [];
   for (const step of build.steps) {
@@ -90,8 +93,11 @@ async function runBuild(build: BuildConfig, scenario: Scenario, substitutions: R
   const published = JSON.parse(await readFile(path.join(fake, 'published-deploy-finished.json'), 'utf8'));
   const parsed = DeployFinished.safeParse(published);
   expect(parsed.success, `${JSON.stringify(parsed.error?.issues)}\n${logs.join('\n')}`).toBe(true);
-  return parsed.data!;
+  const deployedAt = async (svc: string) => Number(await readFile(path.join(fake, `${svc}.deployed-at`), 'utf8').catch(() => 'NaN'));
+  return Object.assign(parsed.data!, { deployedAt, logs });
 }
+
+const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd }).then((r) => r.stdout.trim());
 
 describe('cloudbuild.yaml', () => {
   it('is self-contained: inline scripts only, nothing read from this repository, substitutions mapped to the environment', async () => {
@@ -167,5 +173,50 @@ describe('cloudbuild.yaml', () => {
     expect(message.cycle).toBeUndefined();
     expect(message).toMatchObject({ trigger: 'push', branch: 'main', services: [{ name: 'shop-api', ready: true }] });
     expect(message.logExcerpt).toBeUndefined();
+  });
+
+  it('waits for the message\'s notBefore before deploying (a redeploy\'s backoff)', { timeout: 60_000 }, async () => {
+    const notBefore = new Date(Date.now() + 2_000);
+    const message = await runBuild(await loadCloudbuild(), { 'shop-api': {} }, { _NOT_BEFORE: notBefore.toISOString(), _TRIGGER: 'redeploy', _CYCLE: '2' });
+    expect(message.services).toEqual([expect.objectContaining({ name: 'shop-api', ready: true })]);
+    expect(await message.deployedAt('shop-api')).toBeGreaterThanOrEqual(Math.floor(notBefore.getTime() / 1000) * 1000);
+  });
+
+  it('a notBefore further than _MAX_WAIT_SECONDS is waited for that long only, and said', { timeout: 60_000 }, async () => {
+    const started = Date.now();
+    const message = await runBuild(await loadCloudbuild(), { 'shop-api': {} }, { _NOT_BEFORE: new Date(Date.now() + 3_600_000).toISOString(), _MAX_WAIT_SECONDS: '1' });
+    expect(await message.deployedAt('shop-api')).toBeGreaterThanOrEqual(started + 1_000);
+    expect(message.logExcerpt).toMatch(/notBefore .* is \d+s away, more than 1s; waited 1s/);
+  });
+
+  it('deploys the commit the message names: checks it out, tags the images with it and reports it', { timeout: 60_000 }, async () => {
+    let first = '';
+    let head = '';
+    let built = '';
+    const message = await runBuild(await loadCloudbuild(), { 'shop-api': {} }, {}, async (workspace) => {
+      await git(workspace, 'init', '-q');
+      await mkdir(path.join(workspace, 'shop-api'), { recursive: true });
+      await writeFile(path.join(workspace, 'shop-api', 'version'), 'one\n');
+      await git(workspace, 'add', '-A');
+      await git(workspace, 'commit', '-qm', 'one');
+      first = await git(workspace, 'rev-parse', 'HEAD');
+      await writeFile(path.join(workspace, 'shop-api', 'version'), 'two\n');
+      await git(workspace, 'commit', '-qam', 'two');
+      head = await git(workspace, 'rev-parse', 'HEAD');
+      built = workspace;
+      return { COMMIT_SHA: head, _COMMIT: first, _TRIGGER: 'manual' };
+    });
+    expect(message).toMatchObject({ commit: first, trigger: 'manual', services: [{ name: 'shop-api', ready: true }] });
+    expect(await readFile(path.join(built, 'shop-api', 'version'), 'utf8')).toBe('one\n');
+    expect(message.logs.join('\n')).toMatch(new RegExp(`Service \\[shop-api\\] revision .* deployed`));
+    expect(await readFile(path.join(built, '.tdl-build', 'shop-api.image'), 'utf8')).toContain(`shop-api:${first}`);
+  });
+
+  it('a commit that cannot be checked out deploys nothing and every service says why', { timeout: 60_000 }, async () => {
+    const missing = 'f'.repeat(40);
+    const message = await runBuild(await loadCloudbuild(), { 'shop-api': {}, worker: {} }, { _COMMIT: missing });
+    expect(message.commit).toBe(missing);
+    for (const s of message.services) expect(s).toMatchObject({ ready: false, error: expect.stringMatching(new RegExp(`^commit ${missing} could not be checked out`)) });
+    expect(await message.deployedAt('shop-api')).toBeNaN();
   });
 });

@@ -69,6 +69,9 @@ export function instances(resource: Block, where: string, locals: Record<string,
   if (topologyMap) {
     return Object.entries(topology[topologyMap[1] as 'push_subscriptions']).map(([key, value]) => ({ key, value: value as unknown as Record<string, string> }));
   }
+  // A list local that depends on variables (local.invoked_services): one symbolic instance.
+  const localSet = /^\$\{toset\(local\.(\w+)\)\}$/.exec(forEach);
+  if (localSet) return [{ key: `local.${localSet[1]}`, value: `local.${localSet[1]}` }];
   // Principals given by a list variable (var.operators): one symbolic instance stands for all.
   const principals = /^\$\{toset\(var\.(\w+)\)\}$/.exec(forEach);
   if (principals) return [{ key: `var.${principals[1]}`, value: `var.${principals[1]}` }];

@@ -1,27 +1,34 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../../shared/chain/topology.js';
+import { FUNCTIONS, PUBLISHES, WATCH, deployedName, type FunctionName } from '../../../shared/chain/topology.js';
 import { CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS } from '../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
-import { codePublishes, type CodePublishes } from './code-publishes.js';
 import { loadCloudbuild, publishedTopics } from './cloudbuild.js';
 import { block, grants, hcl, root, topologyVars, type Grant, type Hcl } from './hcl.js';
 
 /**
  * The open issue's demand, checked offline: the cloud side accepts pushes and publishes only
  * from the identities infra/ names, each with exactly what its code uses. The expected grants
- * come from the code (what each entry point publishes), cloudbuild.yaml and the topology, not
- * from a second list typed here.
+ * come from the topology (PUBLISHES: what each identity publishes, which its publisher
+ * enforces at run time, so the integration tests fail on a step that publishes more) and
+ * cloudbuild.yaml, not from a second list typed here.
  */
 
 let h: Hcl;
 let topology: Awaited<ReturnType<typeof topologyVars>>;
-let code: CodePublishes;
+const code = {
+  functions: PUBLISHES.functions as Record<string, readonly string[]>,
+  testJob: [...PUBLISHES.testJob].sort(),
+  operators: [...PUBLISHES.operators].sort(),
+  /** What `tdl watch` subscribes to (it creates its subscription on WATCH.topic). */
+  operatorSubscribes: [WATCH.topic],
+};
 beforeAll(async () => {
   [h, topology] = await Promise.all([hcl(), topologyVars()]);
-  code = codePublishes(root, Object.values(FUNCTIONS));
 });
 
 const PUBSUB_AGENT = 'local.pubsub_agent';
-const fnAccount = (fn: string) => `fn[${fn}]`;
+const fnAccount = (fn: FunctionName) => `fn[${deployedName(fn)}]`;
+/** `${google_project_iam_custom_role.NAME.id}` -> NAME */
+const customRole = (role: string) => /^\$\{google_project_iam_custom_role\.(\w+)\.id\}$/.exec(role)?.[1];
 /** `topic[x]` -> x */
 const topicName = (on: string) => /^topic\[(.+)\]$/.exec(on)?.[1] ?? on;
 
@@ -33,47 +40,83 @@ function byMember(list: Grant[], value: (g: Grant) => string): Record<string, st
 }
 
 describe('who may publish, invoke and act: exactly what the code uses', () => {
-  it('the code analysis reads what each entry point publishes (and would see a new topic)', () => {
-    // Sanity of the derivation: every function reports rejected input on loop-events; the
-    // steps that republish abandoned outbox entries may publish every outbox topic.
+  it('the topology says what each identity publishes: every function reports rejected input on loop-events', () => {
     for (const fn of Object.values(FUNCTIONS)) expect(code.functions[fn], fn).toContain('loop-events');
-    expect(code.outboxTopics).toEqual(['analysis-finished', 'deploy-requested', 'loop-events', 'tests-finished']);
-    expect(code.functions.analyze).toEqual(code.outboxTopics);
-    expect(code.functions.control).not.toContain('tests-finished');
+    expect(code.functions[FUNCTIONS.control]).not.toContain('tests-finished');
     expect(code.testJob).toEqual(['loop-events', 'tests-finished']);
     expect(code.operators).toEqual(['deploy-finished', 'deploy-requested', 'loop-control']);
+    expect(code.operatorSubscribes).toEqual(['loop-events']);
   });
 
   it('each identity publishes to exactly the topics its code publishes, and nothing else may publish', async () => {
     const build = await loadCloudbuild();
-    const scheduler = block(h.resource, 'google_cloud_scheduler_job', 'watchdog_tick');
-    const target = (scheduler.pubsub_target as Array<Record<string, string>>)[0]!.topic_name!;
-    const schedulerTopic = /^\$\{google_pubsub_topic\.topic\["([^"]+)"\]\.id\}$/.exec(target)?.[1];
-    expect(schedulerTopic, `the scheduler's topic ${target}`).toBeDefined();
     const expected: Record<string, string[]> = {
-      ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), code.functions[fn]!])),
+      ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), [...code.functions[fn]!].sort()])),
       test_job: code.testJob,
       build: publishedTopics(build),
-      scheduler: [schedulerTopic!],
       [PUBSUB_AGENT]: [topology.dead_letter_topic],
       'var.operators': code.operators,
     };
     const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic', google_pubsub_topic_iam_binding: 'topic' }, topology);
-    expect(topicGrants.filter((g) => g.role !== 'roles/pubsub.publisher'), 'topic roles other than publisher').toEqual([]);
-    expect(byMember(topicGrants, (g) => topicName(g.on))).toEqual(expected);
+    expect([...new Set(topicGrants.map((g) => g.role))].sort(), 'topic roles').toEqual(['roles/pubsub.publisher', 'roles/pubsub.subscriber']);
+    expect(byMember(topicGrants.filter((g) => g.role === 'roles/pubsub.publisher'), (g) => topicName(g.on))).toEqual(expected);
     expect(h.resource.google_pubsub_topic_iam_policy, 'an IAM policy would replace the grants this test reads').toBeUndefined();
+    // Cloud Scheduler publishes the watchdog's tick as its own service agent: no account of ours.
+    expect(h.resource.google_service_account?.scheduler).toBeUndefined();
+  });
+
+  it('operators may attach a subscription to exactly the topics tdl watch subscribes to, and use only the subscriptions it names', () => {
+    const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic' }, topology).filter((g) => g.role === 'roles/pubsub.subscriber');
+    expect(byMember(topicGrants, (g) => topicName(g.on))).toEqual({ 'var.operators': code.operatorSubscribes });
+    const project = grants(h, { google_project_iam_member: undefined }, topology);
+    const operatorRoles = project.filter((g) => g.member === 'var.operators' && customRole(g.role));
+    const permissions = (g: Grant) => [...(block(h.resource, 'google_project_iam_custom_role', customRole(g.role)!).permissions as string[])].sort();
+    expect(operatorRoles).toHaveLength(2);
+    // Creating needs a project permission; attaching is what the topic grant above limits.
+    const create = operatorRoles.find((g) => permissions(g).includes('pubsub.subscriptions.create'))!;
+    expect(permissions(create)).toEqual(['pubsub.subscriptions.create']);
+    // Pulling (the watcher's streaming pull), reading and deleting: its own subscriptions only.
+    const use = operatorRoles.find((g) => permissions(g).includes('pubsub.subscriptions.consume'))!;
+    expect(permissions(use)).toEqual(['pubsub.subscriptions.consume', 'pubsub.subscriptions.delete', 'pubsub.subscriptions.get']);
+    const resource = /^google_project_iam_member\.(\w+)/.exec(use.resource)![1]!;
+    const condition = (block(h.resource, 'google_project_iam_member', resource).condition as Array<{ expression: string }>)[0]!.expression;
+    expect(condition).toBe('resource.name.startsWith("projects/${var.project}/subscriptions/${local.watch_subscription_prefix}")');
+    expect(h.locals.watch_subscription_prefix).toBe(WATCH.subscriptionPrefix);
   });
 
   it('no project-wide role lets anyone publish, invoke or act as another account', () => {
     const project = grants(h, { google_project_iam_member: undefined, google_project_iam_binding: undefined }, topology);
     const wide = project.filter((g) => /pubsub|run\.invoker|run\.admin|cloudfunctions|iam\.serviceAccount|roles\/(editor|owner)$/.test(g.role));
     expect(wide).toEqual([]);
-    // Firestore for the functions and the job; deploying for the build account; nothing else.
+    const customPermissions = (role: string) => {
+      const name = customRole(role);
+      return name ? (block(h.resource, 'google_project_iam_custom_role', name).permissions as string[]) : [];
+    };
+    const widePermissions = project.flatMap((g) => customPermissions(g.role).filter((p) => /^pubsub\.topics\.publish$|^run\.routes\.invoke$|actAs|getAccessToken|getOpenIdToken/.test(p)));
+    expect(widePermissions).toEqual([]);
+    // Firestore for the functions, the job and the operators; deploying for the build account;
+    // build logs for the functions' builder; creating tdl watch subscriptions for operators.
     expect(byMember(project, (g) => g.role)).toEqual({
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
       test_job: ['roles/datastore.user'],
-      'var.operators': ['roles/datastore.user'],
-      build: ['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/run.developer', 'roles/storage.objectViewer'],
+      'var.operators': ['${google_project_iam_custom_role.watch_subscription_user.id}', '${google_project_iam_custom_role.watcher.id}', 'roles/datastore.user'],
+      build: ['roles/logging.logWriter', 'roles/run.developer'],
+      function_build: ['roles/logging.logWriter'],
+    });
+  });
+
+  it("images: the deployer and the functions' builder write to the loop's repository only; the builder reads the source bucket only", () => {
+    const repo = grants(h, { google_artifact_registry_repository_iam_member: 'repository' }, topology);
+    expect(repo.map((g) => [g.member, g.role, g.on]).sort()).toEqual([
+      ['build', 'roles/artifactregistry.writer', 'images'],
+      ['function_build', 'roles/artifactregistry.writer', 'images'],
+    ]);
+    const bucket = grants(h, { google_storage_bucket_iam_member: 'bucket' }, topology);
+    expect(bucket.map((g) => [g.member, g.role, g.on])).toEqual([['function_build', 'roles/storage.objectViewer', 'function_source']]);
+    const fn = block(h.resource, 'google_cloudfunctions2_function', 'fn');
+    expect((fn.build_config as Array<Record<string, unknown>>)[0]).toMatchObject({
+      service_account: '${google_service_account.function_build.id}',
+      docker_repository: '${google_artifact_registry_repository.images.id}',
     });
   });
 
@@ -99,10 +142,23 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       },
       topology,
     );
-    expect(invokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(topology.functions.map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]).sort());
+    const functionInvokers = invokers.filter((g) => g.on.startsWith('fn['));
+    expect(functionInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(Object.keys(topology.functions).map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]).sort());
+    // The team's services: run-tests (its health and latency probes) and the test job (the suite)
+    // call them with ID tokens of their own accounts; nobody else is granted them here.
+    const serviceInvokers = invokers.filter((g) => !g.on.startsWith('fn['));
+    expect(serviceInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual([
+      [fnAccount(FUNCTIONS.runTests), 'roles/run.invoker', 'each.value'],
+      ['test_job', 'roles/run.invoker', 'each.value'],
+    ]);
+    for (const g of serviceInvokers) expect(g.resource, 'one grant per team service').toMatch(/\["local\.invoked_services"\]$/);
+    expect(h.locals.invoked_services).toBe('${var.grant_services_invoker ? local.service_names : []}');
+    // The pushes' tokens name the function's URL as their audience.
+    const push = block(h.resource, 'google_pubsub_subscription', 'push');
+    expect((push.push_config as Array<{ oidc_token: Array<Record<string, string>> }>)[0]!.oidc_token[0]!.audience).toBe('${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}');
     // The pushes carry the pusher's OIDC token, which the Pub/Sub service agent mints.
     const sub = block(h.resource, 'google_pubsub_subscription', 'push');
-    expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}' }]);
+    expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}', audience: '${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}' }]);
   });
 
   it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, run-tests passes overrides to the test job, the build deploys as the services\' account; nothing else', () => {

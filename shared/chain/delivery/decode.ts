@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../kernel/errors.js';
-import { MAX_MESSAGE_BYTES, SCHEMAS, type MessageOf, type SchemaTopic } from './messages.js';
-import { describeIssues } from '../config/loop-config.js';
+import { InvalidInputError } from '../../kernel/errors.js';
+import { MAX_MESSAGE_BYTES, SCHEMAS, type MessageOf, type SchemaTopic } from '../messages.js';
+import { describeIssues } from '../../config/loop-config.js';
 
 /** The part of a Pub/Sub CloudEvent we read (`google.cloud.pubsub.topic.v1.messagePublished`). */
 const PubSubEnvelope = z.object({
@@ -18,6 +18,8 @@ const PubSubEnvelope = z.object({
 export interface CloudEventLike {
   id?: string;
   data?: unknown;
+  /** W3C trace context of the request, when it carried one (functions-framework sets it). */
+  traceparent?: string;
 }
 
 export interface DecodedMessage<T> {

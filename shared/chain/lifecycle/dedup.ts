@@ -1,5 +1,5 @@
-import type { DedupRecord } from '../ports/loop-store.js';
-import { TransientError } from './errors.js';
+import type { DedupRecord } from '../../ports/loop-store.js';
+import { TransientError } from '../../kernel/errors.js';
 import { IN_PROGRESS_TTL_MS } from './step-deps.js';
 
 /**

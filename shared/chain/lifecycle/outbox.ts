@@ -1,5 +1,5 @@
-import type { OutboxEntry, CycleDoc } from '../domain/model.js';
-import type { MessageOf, SchemaTopic } from '../chain/messages.js';
+import type { OutboxEntry, CycleDoc } from '../../domain/model.js';
+import type { MessageOf, SchemaTopic } from '../messages.js';
 import type { StepDeps } from './step-deps.js';
 
 /**

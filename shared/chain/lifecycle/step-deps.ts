@@ -1,5 +1,5 @@
-import type { Clock, HealthProbe, LatencyProbe, Logger, Publisher, TestJobLauncher } from '../ports/services.js';
-import type { LoopStore } from '../ports/loop-store.js';
+import type { Clock, HealthProbe, LatencyProbe, Logger, Publisher, TestJobLauncher } from '../../ports/services.js';
+import type { LoopStore } from '../../ports/loop-store.js';
 
 /** Everything the steps need, wired once per instance (module scope in a function). */
 export interface StepDeps {

@@ -1,0 +1,80 @@
+import { EXIT, UsageError, type Command } from '../command.js';
+import { ConfigError } from '../../shared/kernel/errors.js';
+import { localCommand } from './local.js';
+import { jobCommand } from './job.js';
+import { emulatorsCommand } from './emulators.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
+import { watchCommand } from './watch.js';
+import { cancelCommand, rerunCommand } from './rerun.js';
+import { evaluateCommand } from './evaluate.js';
+import { classifyCommand } from './classify.js';
+import { resultsCommand } from './results.js';
+import { registerCommand } from './register.js';
+import { uiCommand } from './ui.js';
+import { packageVersion } from '../version.js';
+
+const COMMANDS: Command[] = [
+  localCommand,
+  statusCommand,
+  reportCommand,
+  watchCommand,
+  uiCommand,
+  rerunCommand,
+  cancelCommand,
+  evaluateCommand,
+  registerCommand,
+  classifyCommand,
+  resultsCommand,
+  jobCommand,
+  emulatorsCommand,
+];
+
+export function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'tdl: the test-deploy loop. Deploy, run the end-to-end suite, find out why it fails, report, redeploy.',
+    '',
+    'Usage: tdl <command> [options]   (tdl <command> --help for one command; tdl --version)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 success; 1 the loop or check did not succeed; 2 usage or config error.',
+  ].join('\n');
+}
+
+/** Runs one command and returns its exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${help()}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`tdl: unknown command "${name}"\n\n${help()}\n`);
+    return EXIT.usage;
+  }
+  if (rest[0] === '--help' || rest[0] === '-h') {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tdl ${name}: ${error.message}\n\n${command.usage}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tdl ${name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`tdl ${name}: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.notSucceeded;
+  }
+}

@@ -1,0 +1,264 @@
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { ResultsError } from '../kernel/errors.js';
+
+/**
+ * The XML half of the streaming result reader: scans the bytes of each read chunk for tags,
+ * comments and CDATA, checks that elements nest, and tells a handler what it found. It knows
+ * nothing of test reports. It refuses any DOCTYPE, so no DTD, entity expansion or external
+ * entity is ever processed; text nobody wants is never decoded.
+ */
+export interface XmlHandler {
+  /** A start tag: `raw` is what lies between `<` and `>` (or `/>`), `nameEnd` where its name ends. */
+  start(name: string, raw: string, nameEnd: number, selfClosing: boolean): void;
+  end(name: string): void;
+  /** Whether text is wanted at this point: unwanted text is skipped without decoding. */
+  wantsText(): boolean;
+  text(decoded: string): void;
+}
+
+const LT = 0x3c; // <
+const GT = 0x3e; // >
+const QUOT = 0x22; // "
+const APOS = 0x27; // '
+const AMP = 0x26; // &
+const MAX_TAG_BYTES = 1024 * 1024;
+const MAX_DEPTH = 256;
+/** 64 KiB reads keep peak memory flat (larger chunks leave more garbage between collections). */
+export const CHUNK = 64 * 1024;
+
+export class XmlTokenizer {
+  /** The open elements, outermost first. */
+  readonly stack: string[] = [];
+  private root: string | null = null;
+  private carry: Buffer | null = null;
+  private inCdata = false;
+  private inComment = false;
+  private finished = false;
+  // Lines are counted only when there is an error to place: counting them costs on every tag.
+  private bufStart = 0;
+  private position = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly handler: XmlHandler,
+    private readonly chunkBytes = CHUNK,
+  ) {}
+
+  /** Throws a ResultsError that names the file and the line being read. */
+  readonly fail = (what: string): never => {
+    throw new ResultsError(`${this.file}: ${what} (near line ${lineAt(this.file, this.bufStart + this.position)})`);
+  };
+
+  /** Reads the file to the end of its root element; `afterChunk` is awaited after each read. */
+  async run(afterChunk: () => Promise<void> | void): Promise<void> {
+    const stream = createReadStream(this.file, { highWaterMark: this.chunkBytes });
+    let consumed = 0;
+    let first = true;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        this.bufStart = consumed - (this.carry?.length ?? 0);
+        consumed += chunk.length;
+        const buf: Buffer = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+        this.carry = null;
+        this.position = 0;
+        this.scan(buf, first ? this.prolog(buf) : 0);
+        first = false;
+        await afterChunk();
+        if (this.finished) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+    if (this.root === null) this.fail('no root element: not a test report');
+    if (this.stack.length > 0 || this.inCdata || this.inComment) this.fail(`ends inside <${this.stack.at(-1) ?? 'CDATA'}>: truncated`);
+  }
+
+  /** A BOM, then optional whitespace, then '<': anything else is not XML. Returns where to start. */
+  private prolog(buf: Buffer): number {
+    let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+    while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+    if (i < buf.length && buf[i] !== LT) this.fail('does not start with "<": not XML, not a test report');
+    return i;
+  }
+
+  /** Keeps the bytes from `from` for the next chunk and ends this one. */
+  private keep(buf: Buffer, from: number): number {
+    this.carry = Buffer.from(buf.subarray(from));
+    return buf.length;
+  }
+
+  private scan(buf: Buffer, start: number): void {
+    const n = buf.length;
+    let i = start;
+    while (i < n && !this.finished) {
+      if (this.inComment) i = this.skipComment(buf, i);
+      else if (this.inCdata) i = this.readCdata(buf, i);
+      else i = this.readTextAndTag(buf, i);
+    }
+  }
+
+  private skipComment(buf: Buffer, i: number): number {
+    const end = buf.indexOf('-->', i, 'latin1');
+    if (end < 0) return this.keep(buf, Math.max(i, buf.length - 2));
+    this.inComment = false;
+    return end + 3;
+  }
+
+  private readCdata(buf: Buffer, i: number): number {
+    const end = buf.indexOf(']]>', i, 'latin1');
+    const stop = end < 0 ? Math.max(i, buf.length - 2) : end;
+    if (this.handler.wantsText()) this.handler.text(buf.toString('utf8', i, stop));
+    if (end < 0) return this.keep(buf, stop);
+    this.inCdata = false;
+    return end + 3;
+  }
+
+  /** Text up to the next '<', then the tag, comment or CDATA it opens. */
+  private readTextAndTag(buf: Buffer, i: number): number {
+    const n = buf.length;
+    const lt = buf.indexOf(LT, i);
+    const textEnd = lt < 0 ? n : lt;
+    this.position = i;
+    if (textEnd > i) {
+      if (this.handler.wantsText()) {
+        let stop = textEnd;
+        if (lt < 0) {
+          // Keep a reference cut by the chunk boundary (&am|p;) for the next round.
+          const amp = buf.lastIndexOf(AMP, textEnd - 1);
+          if (amp >= i && textEnd - amp < 12 && buf.indexOf(0x3b, amp) < 0) stop = amp;
+        }
+        this.handler.text(decodeEntities(buf.toString('utf8', i, stop)));
+        if (stop < textEnd) return this.keep(buf, stop);
+      } else if (this.root === null && buf.subarray(i, textEnd).some((b) => b > 0x20)) {
+        this.fail('text before the root element: not a test report');
+      }
+    }
+    if (lt < 0) return n;
+    return this.readMarkup(buf, lt);
+  }
+
+  private readMarkup(buf: Buffer, lt: number): number {
+    const next = buf[lt + 1];
+    if (next === undefined) return this.keep(buf, lt);
+    if (next === 0x21 /* ! */) {
+      if (buf.length - lt < 9) return this.keep(buf, lt);
+      if (buf.toString('latin1', lt, lt + 4) === '<!--') {
+        this.inComment = true;
+        return lt + 4;
+      }
+      if (buf.toString('latin1', lt, lt + 9) === '<![CDATA[') {
+        this.inCdata = true;
+        return lt + 9;
+      }
+      this.fail('declares a DOCTYPE or DTD: refused (no DTD processing, so no entity expansion or external entities)');
+    }
+    const end = findTagEnd(buf, lt + 1);
+    if (end === -2) this.fail('a tag that is never closed: not well-formed XML');
+    if (end < 0) {
+      if (buf.length - lt > MAX_TAG_BYTES) this.fail(`a tag longer than ${MAX_TAG_BYTES} bytes`);
+      return this.keep(buf, lt);
+    }
+    this.position = lt;
+    if (next === 0x3f /* ? */) return end + 1;
+    if (next === 0x2f /* / */) this.endTag(buf.toString('utf8', lt + 2, end).trim());
+    else this.startTag(buf, lt, end);
+    // The root closed: what follows (whitespace, comments) is not ours to read.
+    if (this.root !== null && this.stack.length === 0) this.finished = true;
+    return end + 1;
+  }
+
+  private startTag(buf: Buffer, lt: number, end: number): void {
+    const selfClosing = buf[end - 1] === 0x2f;
+    const raw = buf.toString('utf8', lt + 1, selfClosing ? end - 1 : end);
+    const c0 = raw.charCodeAt(0);
+    if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) this.fail(`"<${raw.slice(0, 20)}" is not a tag: not XML`);
+    const sp = raw.search(/[\s/]/);
+    const name = sp < 0 ? raw : raw.slice(0, sp);
+    this.root ??= name;
+    this.handler.start(name, raw, sp < 0 ? raw.length : sp, selfClosing);
+    if (!selfClosing) {
+      if (this.stack.length >= MAX_DEPTH) this.fail(`elements nested deeper than ${MAX_DEPTH}`);
+      this.stack.push(name);
+    }
+  }
+
+  private endTag(name: string): void {
+    const open = this.stack.pop();
+    if (open !== name) this.fail(`</${name}> closes <${open ?? 'nothing'}>: not well-formed XML`);
+    this.handler.end(name);
+  }
+}
+
+/** The '>' that ends the tag starting at `from`, skipping quoted attribute values; -1 if not in `buf`. */
+function findTagEnd(buf: Buffer, from: number): number {
+  let j = from;
+  for (;;) {
+    const gt = buf.indexOf(GT, j);
+    if (gt < 0) return -1;
+    // Only a quote before the '>' can hide it; jump over each quoted value with indexOf.
+    let q = -1;
+    for (let k = j; k < gt; k++) {
+      const b = buf[k]!;
+      if (b === QUOT || b === APOS) {
+        q = k;
+        break;
+      }
+      if (b === LT) return -2; // a tag opened inside a tag: not well-formed
+    }
+    if (q < 0) return gt;
+    const close = buf.indexOf(buf[q]!, q + 1);
+    if (close < 0) return -1;
+    j = close + 1;
+  }
+}
+
+/** The 1-based line of a byte offset, read from the file again: only for error messages. */
+function lineAt(file: string, offset: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    let line = 1;
+    for (let at = 0; at < offset; ) {
+      const n = readSync(fd, block, 0, Math.min(block.length, offset - at), at);
+      if (n <= 0) break;
+      for (let j = block.indexOf(0x0a, 0); j >= 0 && j < n; j = block.indexOf(0x0a, j + 1)) line++;
+      at += n;
+    }
+    return line;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** name="value" pairs of a start tag from `from` on, values decoded. */
+export function parseAttributes(raw: string, from: number): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  let i = from;
+  const n = raw.length;
+  while (i < n) {
+    const eq = raw.indexOf('=', i);
+    if (eq < 0) break;
+    const name = raw.slice(i, eq).trim();
+    let q = eq + 1;
+    while (q < n && raw.charCodeAt(q) <= 0x20) q++;
+    const quote = raw[q];
+    if (quote !== '"' && quote !== "'") break;
+    const close = raw.indexOf(quote, q + 1);
+    if (close < 0) break;
+    attrs[name] = decodeEntities(raw.slice(q + 1, close));
+    i = close + 1;
+  }
+  return attrs;
+}
+
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** The five predefined entities and character references; anything else is left as written. */
+export function decodeEntities(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&(?:#x([0-9a-f]{1,6})|#(\d{1,7})|(lt|gt|amp|quot|apos));/gi, (m, hex: string, dec: string, named: string) => {
+    if (named) return NAMED[named.toLowerCase()] ?? m;
+    const code = hex ? parseInt(hex, 16) : Number(dec);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : m;
+  });
+}
