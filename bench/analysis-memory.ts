@@ -1,4 +1,4 @@
-import { ruleBasedAnalyzer } from '../shared/analysis/rule-based-analyzer.js';
+import { analyzeWithRules } from '../shared/analysis/rule-based-analyzer.js';
 import { benchCycles } from './analysis.js';
 import type { TestCase } from '../shared/results/model.js';
 
@@ -22,6 +22,6 @@ const { loop, cycle, previousCycle } = benchCycles();
 const cases = Array.from({ length: n }, (_, i) => caseOf(i));
 const previous = { cycle: previousCycle, cases: Array.from({ length: n }, (_, i) => caseOf(i)) };
 const started = performance.now();
-ruleBasedAnalyzer({ loop, cycle, cases, previous });
+analyzeWithRules({ loop, cycle, cases, previous, labels: [] });
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ cases: n, seconds: Math.round(seconds * 100) / 100, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

@@ -1,4 +1,4 @@
-import { ruleBasedAnalyzer } from '../shared/analysis/rule-based-analyzer.js';
+import { analyzeWithRules } from '../shared/analysis/rule-based-analyzer.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
 import { CycleDoc, LoopDoc } from '../shared/domain/model.js';
 import type { TestCase } from '../shared/results/model.js';
@@ -46,10 +46,10 @@ export function measureAnalysis(n: number, repeats: number): { failingTests: num
   const { loop, cycle, previousCycle } = benchCycles();
   const previous = { cycle: previousCycle, cases };
   const times: number[] = [];
-  let last: ReturnType<typeof ruleBasedAnalyzer> | undefined;
+  let last: ReturnType<typeof analyzeWithRules> | undefined;
   for (let i = 0; i < repeats; i++) {
     const t = performance.now();
-    last = ruleBasedAnalyzer({ loop, cycle, cases, previous });
+    last = analyzeWithRules({ loop, cycle, cases, previous, labels: [] });
     times.push(performance.now() - t);
   }
   return {

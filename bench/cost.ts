@@ -1,9 +1,6 @@
-import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { DocumentReference, Query, Transaction, WriteBatch } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
-import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../shared/adapters/pubsub/pubsub-publisher.js';
+import { createClients, type EmulatorHosts } from '../shared/adapters/clients.js';
 import { HttpHealthProbe } from '../shared/adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from '../shared/adapters/http/http-latency-probe.js';
 import { silentLogger } from '../shared/adapters/json-logger.js';
@@ -14,6 +11,7 @@ import { createAnalyze } from '../shared/chain/analyze/analyze.js';
 import { createDecide } from '../shared/chain/decide/decide.js';
 import { defaultAnalyzer } from '../shared/analysis/default-analyzer.js';
 import { ensureTopology } from '../shared/local/topology-setup.js';
+import { startHttpEndpoint } from '../shared/local/http-endpoint.js';
 import { Criteria, Deadlines, Guards } from '../shared/config/loop-config.js';
 import { suitesOf, totalsOf } from '../shared/results/ingest.js';
 import { newLoop } from '../shared/domain/model.js';
@@ -90,21 +88,18 @@ class CountingPublisher implements Publisher {
  * Firestore and Pub/Sub cost of one cycle with `n` tests: the four steps run in this process
  * against the emulators, with the client instrumented, exactly as the functions run them.
  */
-export async function measureCost(sizes: number[]): Promise<CostRow[]> {
+export async function measureCost(sizes: number[], emulators: EmulatorHosts): Promise<CostRow[]> {
   instrumentFirestore();
   const projectId = `demo-cost-${randomUUID().slice(0, 8)}`;
-  const firestore = createFirestore({ projectId });
-  const store = new FirestoreLoopStore(firestore);
-  const pubsub = new PubSub({ projectId });
+  const clients = createClients({ projectId, emulators });
+  const { store, pubsub } = clients;
   await ensureTopology(pubsub, { endpoints: {} });
-  const health = createServer((_q, s) => s.end('ok'));
-  await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
-  const address = health.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const health = await startHttpEndpoint((_q, s) => s.end('ok'));
+  const url = health.url.replace(/\/$/, '');
   const rows: CostRow[] = [];
   try {
     for (const n of sizes) {
-      const publisher = new CountingPublisher(new PubSubPublisher(pubsub));
+      const publisher = new CountingPublisher(clients.publisher);
       const base = { store, publisher, clock: systemClock, log: silentLogger };
       const launches: TestJobRequest[] = [];
       const runTests = createRunTests({ ...base, health: new HttpHealthProbe(2000), latency: new HttpLatencyProbe(2000), launcher: { launch: async (r) => (launches.push(r), { executionId: 'x' }) } });
@@ -158,9 +153,8 @@ export async function measureCost(sizes: number[]): Promise<CostRow[]> {
       });
     }
   } finally {
-    health.close();
-    await pubsub.close();
-    await firestore.terminate();
+    await health.close();
+    await clients.close();
   }
   return rows;
 }

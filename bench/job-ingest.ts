@@ -4,8 +4,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PubSub } from '@google-cloud/pubsub';
-import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
+import { createClients } from '../shared/adapters/clients.js';
+import type { FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
+import type { Emulators } from '../shared/local/emulators.js';
 import { ensureTopology } from '../shared/local/topology-setup.js';
 import { packageRoot } from '../shared/local/function-hosts.js';
 import { newLoop, StoredConfig } from '../shared/domain/model.js';
@@ -31,13 +32,12 @@ export const SMALL_HEAP = ['--max-old-space-size=64', '--max-semi-space-size=2']
  * peak RSS is the job's) with a suite that only touches a generated result file, against the
  * emulators, for a cycle seeded in testing; with V8's heap defaults and with SMALL_HEAP.
  */
-export async function measureJobIngest(sizes: number[], env: Record<string, string>, say: (l: string) => void = () => {}): Promise<JobIngestRow[]> {
+export async function measureJobIngest(sizes: number[], emulators: Emulators, say: (l: string) => void = () => {}): Promise<JobIngestRow[]> {
   const peakRss = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'peak-rss.js')).href;
   const tdl = path.join(packageRoot(), 'bin', 'tdl.js');
   const projectId = `demo-bench-job-${randomUUID().slice(0, 8)}`;
-  const firestore = createFirestore({ projectId });
-  const store = new FirestoreLoopStore(firestore);
-  const pubsub = new PubSub({ projectId });
+  const clients = createClients({ projectId, emulators });
+  const { store, pubsub } = clients;
   const dir = await mkdtemp(path.join(tmpdir(), 'tdl-job-bench-'));
   const rows: JobIngestRow[] = [];
   try {
@@ -54,7 +54,7 @@ export async function measureJobIngest(sizes: number[], env: Record<string, stri
         const started = performance.now();
         const { code, stderr } = await run(process.execPath, [...flags, '--import', peakRss, tdl, 'job', '--results', name, '--', 'touch', name], {
           cwd: dir,
-          env: { ...process.env, ...env, GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
+          env: { ...process.env, ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
         });
         const seconds = (performance.now() - started) / 1000;
         const cycle = await store.getCycle(loopId, 1);
@@ -66,8 +66,7 @@ export async function measureJobIngest(sizes: number[], env: Record<string, stri
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
-    await pubsub.close();
-    await firestore.terminate();
+    await clients.close();
   }
   return rows;
 }

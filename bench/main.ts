@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { startEmulators } from '../shared/local/emulators.js';
-import { killAllGroups } from '../shared/process/process-group.js';
+import { runMain } from '../shared/process/process-group.js';
 import { measureOverhead } from './overhead.js';
 import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';
@@ -36,11 +36,10 @@ async function main(): Promise<number> {
   const out = values.json ? process.stderr : process.stdout;
   say(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const emulators = await startEmulators({ log: say });
-  Object.assign(process.env, emulators.env);
   try {
     const jobSizes = quick ? [100_000] : [100_000, 500_000];
     if (values.only === 'job-ingest') {
-      const job = await measureJobIngest(jobSizes, emulators.env, say);
+      const job = await measureJobIngest(jobSizes, emulators, say);
       writeJobIngest(out, job);
       if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: { cores: os.cpus().length, node: process.version } })}\n`);
       return 0;
@@ -53,9 +52,9 @@ async function main(): Promise<number> {
       concurrency.push(await measureThroughput(emulators, n));
     }
     say('cost: one cycle at each size, Firestore client instrumented');
-    const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000]);
+    const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000], emulators);
     const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
-    const job = await measureJobIngest(jobSizes, emulators.env, say);
+    const job = await measureJobIngest(jobSizes, emulators, say);
     say('analysis: one cycle of 10,000 failing tests');
     const analysis = measureAnalysis(10_000, quick ? 3 : 7);
     say('cold start: loading each function module in a fresh process');
@@ -98,10 +97,4 @@ function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void 
   out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((error) => {
-    killAllGroups();
-    process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
-    process.exit(2);
-  });
+runMain('bench', main);

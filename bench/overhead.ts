@@ -1,8 +1,7 @@
-import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { PubSub } from '@google-cloud/pubsub';
 import type { Emulators } from '../shared/local/emulators.js';
-import { createFirestore } from '../shared/adapters/firestore/loop-store.js';
+import { createClients } from '../shared/adapters/clients.js';
+import { startHttpEndpoint } from '../shared/local/http-endpoint.js';
 import { World } from './chaos/world.js';
 import { Team } from './chaos/team.js';
 import { untilEnded } from './chaos/audit.js';
@@ -62,7 +61,7 @@ export async function measureOverhead(emulators: Emulators, cycles: number): Pro
     await world.stop();
   }
   const hopMs = await measureHop(emulators, 30);
-  const transactionMs = await measureTransaction(30);
+  const transactionMs = await measureTransaction(emulators, 30);
   const floorMs = HOPS_PER_CYCLE * hopMs + TRANSACTIONS_PER_CYCLE * transactionMs;
   const p50 = median(overheads);
   return {
@@ -80,25 +79,17 @@ export async function measureOverhead(emulators: Emulators, cycles: number): Pro
 }
 
 /** Publish -> push endpoint that only acknowledges: median latency of one emulator hop. */
-async function measureHop(_emulators: Emulators, n: number): Promise<number> {
-  const projectId = `demo-hop-${randomUUID().slice(0, 8)}`;
-  const pubsub = new PubSub({ projectId });
+async function measureHop(emulators: Emulators, n: number): Promise<number> {
+  const clients = createClients({ projectId: `demo-hop-${randomUUID().slice(0, 8)}`, emulators });
   const arrivals = new Map<string, number>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const id = (JSON.parse(body) as { message: { messageId: string } }).message.messageId;
-      arrivals.set(id, performance.now());
-      res.writeHead(204).end();
-    });
+  const server = await startHttpEndpoint((body, res) => {
+    const id = (JSON.parse(body) as { message: { messageId: string } }).message.messageId;
+    arrivals.set(id, performance.now());
+    res.writeHead(204).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   try {
-    const [topic] = await pubsub.createTopic('hop');
-    await topic.createSubscription('hop-push', { pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/` } });
+    const [topic] = await clients.pubsub.createTopic('hop');
+    await topic.createSubscription('hop-push', { pushConfig: { pushEndpoint: server.url } });
     const latencies: number[] = [];
     for (let i = 0; i <= n; i++) {
       // The emulator delivers pushes on a polling beat: publish at a random point of it, as the
@@ -111,14 +102,15 @@ async function measureHop(_emulators: Emulators, n: number): Promise<number> {
     }
     return median(latencies);
   } finally {
-    server.close();
-    await pubsub.close();
+    await server.close();
+    await clients.close();
   }
 }
 
 /** A read-then-write transaction on one document: median latency. */
-async function measureTransaction(n: number): Promise<number> {
-  const db = createFirestore({ projectId: `demo-tx-${randomUUID().slice(0, 8)}` });
+async function measureTransaction(emulators: Emulators, n: number): Promise<number> {
+  const clients = createClients({ projectId: `demo-tx-${randomUUID().slice(0, 8)}`, emulators });
+  const db = clients.firestore;
   const ref = db.collection('bench').doc('tx');
   const times: number[] = [];
   try {
@@ -132,6 +124,6 @@ async function measureTransaction(n: number): Promise<number> {
     }
     return median(times);
   } finally {
-    await db.terminate();
+    await clients.close();
   }
 }

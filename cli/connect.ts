@@ -1,7 +1,8 @@
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { ConfigError } from '../shared/kernel/errors.js';
-import { createFirestore, FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../shared/adapters/pubsub/pubsub-publisher.js';
+import type { FirestoreLoopStore } from '../shared/adapters/firestore/loop-store.js';
+import type { PubSubPublisher } from '../shared/adapters/pubsub/pubsub-publisher.js';
+import { createClients, type EmulatorHosts } from '../shared/adapters/clients.js';
 import { DEFAULT_EMULATOR_HOSTS } from '../shared/local/emulators.js';
 import { LOCAL_PROJECT } from '../shared/local/runtime.js';
 import { httpOk } from '../shared/process/process-group.js';
@@ -31,17 +32,20 @@ ${DEFAULT_EMULATOR_HOSTS.pubsub} and ${DEFAULT_EMULATOR_HOSTS.firestore} where \
 export async function connect(project: string | undefined): Promise<Connection> {
   let target: string;
   let projectId: string;
+  let emulators: EmulatorHosts | undefined;
   if (project) {
+    // The Firestore client obeys FIRESTORE_EMULATOR_HOST before any setting: a project means no emulator.
     delete process.env.PUBSUB_EMULATOR_HOST;
     delete process.env.FIRESTORE_EMULATOR_HOST;
     projectId = project;
     target = `project ${project}`;
   } else {
-    process.env.PUBSUB_EMULATOR_HOST ??= DEFAULT_EMULATOR_HOSTS.pubsub;
-    process.env.FIRESTORE_EMULATOR_HOST ??= DEFAULT_EMULATOR_HOSTS.firestore;
-    process.env.METADATA_SERVER_DETECTION ??= 'none';
+    emulators = {
+      pubsubHost: process.env.PUBSUB_EMULATOR_HOST ?? DEFAULT_EMULATOR_HOSTS.pubsub,
+      firestoreHost: process.env.FIRESTORE_EMULATOR_HOST ?? DEFAULT_EMULATOR_HOSTS.firestore,
+    };
     projectId = process.env.GOOGLE_CLOUD_PROJECT ?? LOCAL_PROJECT;
-    const hosts = [process.env.PUBSUB_EMULATOR_HOST, process.env.FIRESTORE_EMULATOR_HOST];
+    const hosts = [emulators.pubsubHost, emulators.firestoreHost];
     for (const host of hosts) {
       if (!(await httpOk(`http://${host}/`).catch(() => false))) {
         throw new ConfigError(`no emulator answers at ${host}: start them with \`tdl emulators start\`, or pass --project PROJECT`);
@@ -49,18 +53,6 @@ export async function connect(project: string | undefined): Promise<Connection> 
     }
     target = `the emulators at ${hosts.join(' and ')} (project ${projectId})`;
   }
-  const pubsub = new PubSub({ projectId });
-  const firestore = createFirestore({ projectId });
-  const publisher = new PubSubPublisher(pubsub);
-  return {
-    projectId,
-    target,
-    pubsub,
-    store: new FirestoreLoopStore(firestore),
-    publisher,
-    async close() {
-      await publisher.close();
-      await firestore.terminate();
-    },
-  };
+  const { pubsub, store, publisher, close } = createClients({ projectId, emulators });
+  return { projectId, target, pubsub, store, publisher, close };
 }

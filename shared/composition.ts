@@ -1,7 +1,7 @@
-import { PubSub } from '@google-cloud/pubsub';
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { createFirestore, FirestoreLoopStore, isTransientFirestoreError } from './adapters/firestore/loop-store.js';
-import { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
+import { isTransientFirestoreError, type FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import type { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
+import { createClients } from './adapters/clients.js';
 import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
 import { HttpLatencyProbe } from './adapters/http/http-latency-probe.js';
 import { HttpJobLauncher } from './adapters/http/http-job-launcher.js';
@@ -10,13 +10,19 @@ import { FUNCTIONS, PUBLISHES, type FunctionName } from './chain/topology.js';
 import { allowedTopics } from './chain/lifecycle/allowed-topics.js';
 import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
 import { ConfigError, TransientError } from './kernel/errors.js';
-import { defaultAnalyzer } from './analysis/default-analyzer.js';
+import { createModelBackedAnalyzer } from './analysis/rule-based-analyzer.js';
+import { createModelAnalyzer, DEFAULT_MODEL_SETTINGS } from './analysis/model-analyzer.js';
+import type { Analyzer } from './analysis/analyzer-port.js';
+import type { LoopDoc } from './domain/model.js';
 import { createRunTests } from './chain/run-tests/run-tests.js';
 import { createAnalyze } from './chain/analyze/analyze.js';
 import { createDecide } from './chain/decide/decide.js';
 import { createWatchdog } from './chain/watchdog/watchdog.js';
 import { createRecordResults } from './chain/record-results/record-results.js';
 import { createControl } from './chain/control/control.js';
+import type { ServiceLogs } from './ports/service-logs.js';
+import { ServiceLogFiles } from './adapters/files/service-log-files.js';
+import { CloudLoggingServiceLogs } from './adapters/cloud-logging/cloud-logging-service-logs.js';
 
 /**
  * Production wiring: clients created once per instance, on first use, from the validated
@@ -46,9 +52,8 @@ export function services(): Services {
 }
 
 export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
-  const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
-  const store = new FirestoreLoopStore(firestore);
-  const publisher = new PubSubPublisher(new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT }));
+  const clients = createClients({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
+  const { store, publisher } = clients;
   const log = createJsonLogger(component, undefined, env.GOOGLE_CLOUD_PROJECT);
   const base = { store, publisher, clock: systemClock, log };
   const idTokens = env.TDL_ID_TOKENS === 'metadata' ? lazyMetadataIdTokens() : undefined;
@@ -74,15 +79,12 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
       latency: new HttpLatencyProbe(env.TDL_HEALTH_TIMEOUT_MS, idTokens),
       launcher: lazyLauncher,
     }),
-    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: defaultAnalyzer }),
+    analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: createModelBackedAnalyzer(modelsFor(env)), serviceLogs: serviceLogsOf(env) }),
     report: createDecide(fn(FUNCTIONS.report)),
     watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
     control: createControl(fn(FUNCTIONS.control)),
     recordResults: createRecordResults(as('test job', PUBLISHES.testJob)),
-    async close() {
-      await publisher.close();
-      await firestore.terminate();
-    },
+    close: () => clients.close(),
   };
 }
 
@@ -108,6 +110,46 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
+
+/**
+ * The model analyzer a loop's config asks for (`analysis.model`), or none: the Vertex AI SDK
+ * is loaded, and its client made, only when a loop enables it; one client per model and
+ * location, reused across cycles.
+ */
+function modelsFor(env: RuntimeEnv): (loop: LoopDoc) => Promise<Analyzer | undefined> {
+  const made = new Map<string, Promise<Analyzer>>();
+  return async (loop) => {
+    const m = loop.config.analysis?.model;
+    if (!m) return undefined;
+    const project = m.project ?? env.GOOGLE_CLOUD_PROJECT;
+    const key = `${m.provider}/${project}/${m.location}/${m.model}/${m.timeoutMs}/${m.minConfidence}`;
+    let analyzer = made.get(key);
+    if (!analyzer) {
+      analyzer = import('./adapters/vertex/vertex-gemini.js').then(({ VertexGeminiModel }) =>
+        createModelAnalyzer(new VertexGeminiModel({ project, location: m.location, model: m.model }), {
+          timeoutMs: m.timeoutMs,
+          minConfidence: m.minConfidence,
+          maxPromptChars: DEFAULT_MODEL_SETTINGS.maxPromptChars,
+        }),
+      );
+      made.set(key, analyzer);
+    }
+    return analyzer;
+  };
+}
+
+/** Where the analysis reads what the services printed: the local deployer's files, Cloud Logging, or nowhere. */
+function serviceLogsOf(env: RuntimeEnv): ServiceLogs | undefined {
+  if (env.TDL_LOCAL_SERVICE_LOGS) return new ServiceLogFiles(env.TDL_LOCAL_SERVICE_LOGS);
+  if (env.TDL_SERVICE_LOGS !== 'cloud-logging') return undefined;
+  // Loaded only where the logs are read: the test job never needs the auth library.
+  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
+  const token = async () => {
+    auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/logging.read'] }));
+    return (await (await auth).getAccessToken()) ?? '';
+  };
+  return new CloudLoggingServiceLogs({ projectId: env.GOOGLE_CLOUD_PROJECT, token });
 }
 
 /** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */

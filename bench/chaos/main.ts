@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulators } from '../../shared/local/emulators.js';
-import { killAllGroups } from '../../shared/process/process-group.js';
+import { startChaosEmulators } from './emulators.js';
+import { runMain } from '../../shared/process/process-group.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
 const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json] [--logs DIR]
@@ -11,8 +11,9 @@ Runs fault, load and bad-input scenarios against the real emulators and function
 servers and prints, per scenario: loops, cycles completed, lost, doubled, stuck, bad inputs
 tried and rejected with a clear error. --quick runs the scenarios CI runs; --json prints the
 table as a JSON array on the last line; --logs DIR keeps every function's log lines there (one
-file per scenario). Exit 1 when anything was lost, doubled or stuck, or a
-bad input was not rejected.
+file per scenario) and the emulators' output. Exit 1 when anything was lost, doubled or stuck, or a
+bad input was not rejected. It starts emulators of its own, since scenarios restart them:
+run it without PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST set.
 
 Scenarios: ${SCENARIOS.map((s) => `${s.name}${s.quick ? '' : ' (long)'}`).join(', ')}`;
 
@@ -38,13 +39,16 @@ async function main(): Promise<number> {
     return 2;
   }
   const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
+  if (process.env.PUBSUB_EMULATOR_HOST || process.env.FIRESTORE_EMULATOR_HOST) {
+    // Its clients must reach Firestore through its own gate, and the Firestore client obeys the variable first.
+    process.stderr.write(`chaos runs on emulators of its own (scenarios restart them): unset PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST\n`);
+    return 2;
+  }
   if (values.logs) {
     await mkdir(values.logs, { recursive: true });
     process.env.TDL_CHAOS_LOG_DIR = path.resolve(values.logs);
   }
-  // Emulators of its own, always: some scenarios restart them.
-  const emulators = await startEmulators({ log: say, env: {}, restartable: true });
-  Object.assign(process.env, emulators.env);
+  const emulators = await startChaosEmulators(say);
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of chosen) {
@@ -85,10 +89,4 @@ async function main(): Promise<number> {
   return bad ? 1 : 0;
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((error) => {
-    killAllGroups();
-    process.stderr.write(`chaos: ${(error as Error).stack ?? error}\n`);
-    process.exit(2);
-  });
+runMain('chaos', main);

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Emulators } from '../../shared/local/emulators.js';
+import type { ChaosEmulators as Emulators } from './emulators.js';
 import MarkdownIt from 'markdown-it';
 import { readResultFiles } from '../../shared/results/ingest.js';
 import { World } from './world.js';

@@ -37,7 +37,7 @@ export const evaluateCommand: Command = {
       }
       const cycles = await conn.store.listCycles(loopId);
       const withCases = await Promise.all(cycles.map(async (cycle) => ({ cycle, cases: await conn.store.readResults(loopId, cycle.n) })));
-      const results = reevaluate(loop, withCases, criteria, defaultAnalyzer);
+      const results = await reevaluate(loop, withCases, criteria, defaultAnalyzer, await conn.store.listLabels(loopId));
       if (values.json) out(JSON.stringify(results));
       else {
         out(table(['CYCLE', 'COMMIT', 'PASS RATE', 'GIVEN', 'WOULD BE', 'BECAUSE'], results.map((r) => [r.n, r.commit.slice(0, 8), percent(r.passRate), r.storedVerdict ?? '-', `${r.verdict}${r.changed ? ' *' : ''}`, r.reason])));

@@ -12,6 +12,8 @@ import { classifyCommand } from './classify.js';
 import { resultsCommand } from './results.js';
 import { registerCommand } from './register.js';
 import { uiCommand } from './ui.js';
+import { labelCommand } from './label.js';
+import { rulesCommand } from './rules.js';
 import { packageVersion } from '../version.js';
 
 const COMMANDS: Command[] = [
@@ -25,6 +27,8 @@ const COMMANDS: Command[] = [
   evaluateCommand,
   registerCommand,
   classifyCommand,
+  labelCommand,
+  rulesCommand,
   resultsCommand,
   jobCommand,
   emulatorsCommand,

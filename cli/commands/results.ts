@@ -8,7 +8,8 @@ const usage = `Usage: tdl results FILE... [--json]
 Reads test result files (JUnit XML from any runner, or pytest-json-report) and prints what
 they hold: per file its format and test count or why it could not be read, then the totals.
   --json   the last line is {"tests","passed","failed","errors","skipped","flaky","durationMs",
-           "files":[{"path","tests","error"}]}
+           "files":[{"path","tests","error","declared"}]}; "declared" holds the counts of
+           suites that declare tests but list no <testcase> (such a file is a problem, not 0 tests)
 
 Exit: 0 every file was read (whatever the tests' outcome); 1 a file is not a readable test
 report; 2 usage.`;
@@ -38,7 +39,7 @@ export const resultsCommand: Command = {
           skipped: t.skipped,
           flaky: t.flaky,
           durationMs: t.durationMs,
-          files: run.files.map((f) => ({ path: f.path, tests: f.tests, error: f.error ?? null })),
+          files: run.files.map((f) => ({ path: f.path, tests: f.tests, error: f.error ?? null, declared: f.declared ?? null })),
         }),
       );
     }

@@ -3,11 +3,13 @@ import { parse } from '../args.js';
 import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out, percent, table } from '../format.js';
 import type { CycleDoc, LoopDoc } from '../../shared/domain/model.js';
+import type { ClusterLabel } from '../../shared/analysis/labels.js';
 
 const usage = `Usage: tdl status [LOOP] [--json] [--project PROJECT]
 
 The loops (or one), each with its status, current cycle and phase, pass rate and next action,
-read from Firestore. With LOOP, its cycles too.
+read from Firestore. With LOOP, its cycles too, and the labels people gave its clusters
+(\`tdl label\`), each with the clusters of the cycles that took it.
   --json   the last line is a JSON array of loops (with LOOP: one object with its cycles)
 
 ${CONNECTION_HELP}
@@ -33,9 +35,10 @@ export const statusCommand: Command = {
       );
       const summaries = rows.map(({ loop, current }) => summarize(loop, current));
       if (loopId) {
-        const cycles = await conn.store.listCycles(loopId);
+        const [cycles, labels] = await Promise.all([conn.store.listCycles(loopId), conn.store.listLabels(loopId)]);
+        const taken = labels.map((l) => labelSummary(l, cycles));
         if (values.json) {
-          out(JSON.stringify({ ...summaries[0], cycles: cycles.map(cycleSummary) }));
+          out(JSON.stringify({ ...summaries[0], cycles: cycles.map(cycleSummary), labels: taken }));
         } else {
           out(table(['LOOP', 'STATUS', 'CYCLE', 'PHASE', 'PASS RATE', 'NEXT'], summaries.map(row)));
           out('');
@@ -45,6 +48,10 @@ export const statusCommand: Command = {
               cycles.map((c) => [c.n, (c.commit ?? '').slice(0, 8), c.trigger ?? '', c.phase, c.totals?.tests ?? '-', c.totals?.passed ?? '-', c.totals ? c.totals.failed + c.totals.errors : '-', percent(c.passRate), c.verdict ?? '']),
             ),
           );
+          if (taken.length > 0) {
+            out('');
+            out(table(['LABEL', 'CATEGORY', 'SIGNATURE', 'TAKEN BY'], taken.map((l) => [l.shown, l.category, l.signature.slice(0, 60), l.takenBy.length ? l.takenBy.map((t) => `cycle ${t}`).join(', ') : '-'])));
+          }
           out(`\n${loops[0]!.statusReason ?? ''}`);
         }
         return ['failed', 'blocked', 'cancelled'].includes(loops[0]!.status) ? EXIT.notSucceeded : EXIT.ok;
@@ -97,5 +104,24 @@ function cycleSummary(c: CycleDoc) {
     passRate: c.passRate ?? null,
     verdict: c.verdict ?? null,
     verdictReason: c.verdictReason ?? null,
+  };
+}
+
+/** A label with the cycles whose analysis applied it (a cluster of that signature took it). */
+function labelSummary(l: ClusterLabel, cycles: CycleDoc[]) {
+  const takenBy = cycles
+    .filter((c) => ((c.analysis?.clusters ?? []) as Array<{ signature?: string; label?: { at?: string } }>).some((k) => k.signature === l.signature && k.label?.at === l.labelledAt))
+    .map((c) => c.n);
+  return {
+    shown: `labelled by a person on ${l.labelledAt.slice(0, 10)}${l.labelledBy ? ` (${l.labelledBy})` : ''}`,
+    signature: l.signature,
+    category: l.category,
+    previousCategory: l.previousCategory,
+    why: l.why ?? null,
+    labelledAt: l.labelledAt,
+    labelledBy: l.labelledBy ?? null,
+    cycle: l.cycle,
+    cluster: l.cluster,
+    takenBy,
   };
 }

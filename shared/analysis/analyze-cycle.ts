@@ -8,6 +8,7 @@ import { fiveWhys, type WhyContext } from './five-whys.js';
 import { judgePerformance, type PerformanceMeasurement, type PerformanceResult } from './performance.js';
 import { checkReality, type RealityFinding } from './reality.js';
 import type { Rule } from './rules.js';
+import { applyLabels, type ClusterLabel } from './labels.js';
 
 /** Clusters explained and stored; the rest are counted, not lost. */
 const MAX_CLUSTERS = 20;
@@ -21,6 +22,8 @@ export interface CycleInput {
   criteria: Criteria;
   /** The loop config's classification rules (tried before the built-in ones). */
   rules?: readonly Rule[];
+  /** People's verdicts (`tdl label`): a cluster with a labelled signature takes its category. */
+  labels?: readonly ClusterLabel[];
   context: WhyContext;
   previous?: { commit?: string; cases: readonly TestCase[]; metrics?: Record<string, Record<string, number>> } | null;
   /** Latency the loop measured itself after the deploy. */
@@ -53,7 +56,7 @@ export interface CycleAnalysis {
  */
 export function analyzeCycle(input: CycleInput): CycleAnalysis {
   const { cases, previous } = input;
-  const clusters = clusterFailures(cases, input.rules);
+  const clusters = applyLabels(clusterFailures(cases, input.rules), input.labels ?? []);
   const context: WhyContext = {
     ...input.context,
     previousCommit: input.context.previousCommit ?? previous?.commit,

@@ -1,4 +1,5 @@
-import { BUILT_IN_RULES, type Rule } from './rules.js';
+import { failureLinks } from './cause-chain.js';
+import { BUILT_IN_RULES, CONNECTION_CATEGORIES, CONNECTION_TARGETS, type Rule } from './rules.js';
 import { signatureOf } from './signature.js';
 
 /** One failed test as a runner reported it. */
@@ -62,39 +63,67 @@ export function ruleSet(extra: readonly Rule[] = []): Rule[] {
 /** Cut each text: classification looks at the start of long outputs, where the cause is named. */
 const SCAN_CHARS = 16 * 1024;
 
+interface Decision {
+  rule: Rule;
+  link: string;
+  match: RegExpExecArray;
+}
+
+/** An assertion's failure is the symptom: any cause named elsewhere in the failure explains it. */
+const isSymptom = (rule: Rule) => rule.category === 'product-defect';
+
 /**
- * Classifies one failed test by the first rule that matches its message, details or output.
- * `rules` are a loop config's own rules, tried before the built-in ones (a table from
- * `ruleSet` is used as it is). Rule order encodes root cause over symptom (see rules.ts).
- * The evidence is the line(s) the match is on; the signature is built from the matched text,
- * so failures with one cause share it even when their assertion lines differ.
+ * Classifies one failed test. Its text is read as a chain of causes, deepest first (see
+ * cause-chain.ts); in each link the first rule that matches is that link's reading, rules
+ * tried in order (a loop config's own first, then the built-in ones, whose order encodes root
+ * cause over symptom: see rules.ts). The deepest link that names a cause decides; an
+ * assertion decides only when no link names a cause, so a 500 whose body or printed log names
+ * a missing table is a database failure. A failed connection is then read by what it
+ * connected to (see CONNECTION_TARGETS). The evidence is the line(s) the match is on; the
+ * signature is built from the matched text, so failures with one cause share it.
  */
 export function classifyFailure(input: FailureInput, rules: readonly Rule[] = BUILT_IN_RULES): Classification {
-  const text = [input.message, input.details, input.output]
-    .filter((t): t is string => Boolean(t))
-    .map((t) => t.slice(0, SCAN_CHARS))
-    .join('\n');
-  for (const { rule, regex } of compile(ruleSet(rules))) {
-    const m = regex.exec(text);
-    if (!m) continue;
-    // Assertions are told apart by their first line (two wrong values are two defects);
-    // causes by what matched (one refused handshake is one cause, whatever the test asserted).
-    const decisive = rule.category === 'product-defect' ? firstLine(input) : m[0];
-    return {
-      category: rule.category,
-      confidence: rule.confidence,
-      signature: signatureOf(rule.category, decisive),
-      evidence: linesAround(text, m.index, m[0].length),
-      ...(rule.why ? { rule: rule.why } : {}),
-    };
+  const links = failureLinks(input, SCAN_CHARS);
+  const decision = decide(links, compile(ruleSet(rules)));
+  if (!decision) {
+    const first = firstLine(input);
+    return { category: 'unknown', confidence: 0.3, signature: signatureOf('unknown', first), evidence: first ? [first] : [] };
   }
-  const first = firstLine(input);
+  const target = connectionTarget(decision, links);
+  const rule = target ?? decision.rule;
+  // Assertions are told apart by their first line (two wrong values are two defects);
+  // causes by what matched (one refused handshake is one cause, whatever the test asserted).
+  const decisive = rule.category === 'product-defect' ? firstLine(input) : decision.match[0];
   return {
-    category: 'unknown',
-    confidence: 0.3,
-    signature: signatureOf('unknown', first),
-    evidence: first ? [first] : [],
+    category: rule.category,
+    confidence: rule.confidence,
+    signature: signatureOf(rule.category, decisive),
+    evidence: linesAround(decision.link, decision.match.index, decision.match[0].length),
+    ...(rule.why ? { rule: rule.why } : {}),
   };
+}
+
+function decide(links: readonly string[], compiled: readonly Compiled[]): Decision | null {
+  let symptom: Decision | null = null;
+  for (const link of links) {
+    for (const { rule, regex } of compiled) {
+      const match = regex.exec(link);
+      if (!match) continue;
+      if (!isSymptom(rule)) return { rule, link, match };
+      symptom ??= { rule, link, match };
+      break;
+    }
+  }
+  return symptom;
+}
+
+const compiledTargets = CONNECTION_TARGETS.map((t) => ({ ...t, regex: new RegExp(t.pattern, 'i') }));
+
+/** A connection that failed (refused, unresolved, timed out) is about what it connected to. */
+function connectionTarget(decision: Decision, links: readonly string[]): Rule | null {
+  if (!CONNECTION_CATEGORIES.includes(decision.rule.category)) return null;
+  const all = links.join('\n');
+  return compiledTargets.find((t) => t.regex.test(all)) ?? null;
 }
 
 function firstLine(input: FailureInput): string {
@@ -110,7 +139,8 @@ function linesAround(text: string, index: number, length: number): string[] {
   const lines = text
     .slice(start, end)
     .split('\n')
-    .map((l) => l.trim().slice(0, 300))
+    // pytest marks the lines of an error with `E` in the margin; the evidence is the line itself.
+    .map((l) => l.trim().replace(/^E\s{2,}/, '').slice(0, 300))
     .filter(Boolean);
   // A match across a message and a stack frame: its first and last lines are the evidence.
   return lines.length > 3 ? [lines[0]!, lines[lines.length - 1]!] : lines;

@@ -1,5 +1,6 @@
 import type { FailureCluster } from './clusters.js';
 import { REMEDY, isCategory, type Category } from '../config/categories.js';
+import { loggedRequests, resourceOf } from './requests.js';
 
 export interface WhyStep {
   question: string;
@@ -60,14 +61,66 @@ export function fiveWhys(cluster: FailureCluster, ctx: WhyContext): FiveWhys {
   });
 
   const health = healthStep(cluster, ctx, category);
-  if (health) whys.push(health);
-  const log = logStep(cluster, ctx, category);
-  if (log) whys.push(log);
-  const change = changeStep(cluster, ctx);
-  if (change) whys.push(change);
+  const served = servedStep(cluster, ctx);
+  const later = [requestStep(cluster, ctx), health, served, served ? null : logStep(cluster, ctx, category), changeStep(cluster, ctx)];
+  for (const step of later) if (step) whys.push(step);
+  // Five steps at most: a deployment that answered says least, so it gives way first.
+  if (whys.length > 5 && health && !/^no:/.test(health.answer)) whys.splice(whys.indexOf(health), 1);
 
   const { rootCause, fix } = conclusion(cluster, ctx, category);
   return { whys: whys.slice(0, 5), rootCause, fix };
+}
+
+/** Which requests failed, and whether the same service answered others: the passing tests' requests, from its log. */
+function requestStep(cluster: FailureCluster, ctx: WhyContext): WhyStep | null {
+  if (!cluster.http) return null;
+  const { resource, status, requests } = cluster.http;
+  const logged = ctx.serviceLog ? loggedRequests(ctx.serviceLog) : [];
+  const same = logged.filter((r) => resourceOf(r.path) === resource);
+  const answered = logged.filter((r) => resourceOf(r.path) !== resource && r.status < 400);
+  const others = [...new Set(answered.map((r) => `/${resourceOf(r.path)}`))];
+  const line = (r: { method: string; path: string; status: number }) => `${r.method} ${r.path} ${r.status}`;
+  const answer =
+    others.length > 0
+      ? `${requests.join(', ')} answered ${status}, while the same service answered ${others.slice(0, 6).join(', ')} with ${[...new Set(answered.map((r) => r.status))].sort().join('/')}: the service ran, only /${resource} failed`
+      : logged.length > 0
+        ? `${requests.join(', ')} answered ${status}, and the service's log shows no other resource answering either`
+        : `${requests.join(', ')} answered ${status}; whether the service's other endpoints answered is unknown (its output shows no requests)`;
+  return {
+    question: `Which requests failed, and did similar ones pass?`,
+    answer,
+    evidence: [...same.slice(0, 3).map(line), ...answered.slice(0, 3).map(line)],
+  };
+}
+
+/** What the service said at start about what it serves (json-server's resources, a framework's mapped routes). */
+function servedStep(cluster: FailureCluster, ctx: WhyContext): WhyStep | null {
+  if (!cluster.http || !ctx.serviceLog) return null;
+  const listed = servedResources(ctx.serviceLog);
+  if (listed.names.length === 0) return null;
+  const { resource } = cluster.http;
+  const names = listed.names.map((n) => `/${n}`).join(', ');
+  return {
+    question: `Does the service serve /${resource}?`,
+    answer: listed.names.includes(resource)
+      ? `it says so: at start it listed ${names}, so /${resource} exists and answered ${cluster.http.status} for another reason`
+      : `no: at start it listed the resources it serves, ${names}, and /${resource} is not among them`,
+    evidence: listed.lines.slice(0, 6),
+  };
+}
+
+/** Resources a service lists at start: lines that are a URL with one path segment, or a mapped route. */
+function servedResources(log: string): { names: string[]; lines: string[] } {
+  const names: string[] = [];
+  const lines: string[] = [];
+  for (const raw of log.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/)) {
+    const m = /^\s*https?:\/\/[^\s/]+\/([\w.-]+)\/?\s*$/.exec(raw) ?? /\bMapped \{\/([\w.-]+)/.exec(raw);
+    if (m && !names.includes(m[1]!)) {
+      names.push(m[1]!);
+      lines.push(raw.trim());
+    }
+  }
+  return { names, lines };
 }
 
 function healthStep(cluster: FailureCluster, ctx: WhyContext, category: Category): WhyStep | null {
@@ -142,6 +195,7 @@ function changeStep(cluster: FailureCluster, ctx: WhyContext): WhyStep | null {
 function conclusion(cluster: FailureCluster, ctx: WhyContext, category: Category): { rootCause: string; fix: string } {
   const remedy = REMEDY[category];
   const text = [...cluster.evidence, cluster.example.message ?? ''].join('\n');
+  if (cluster.http) return answerConclusion(cluster.http, ctx, remedy);
   if (category === 'deployment') {
     const down = ctx.services.find((s) => !s.ready || s.health?.ok === false);
     if (down) return { rootCause: `${down.name} was not serving: ${down.error ?? down.health?.error ?? `health ${down.health?.status ?? 'failed'}`}`, fix: remedy.fix };
@@ -163,6 +217,22 @@ function conclusion(cluster: FailureCluster, ctx: WhyContext, category: Category
     if (host) return { rootCause: `connections to ${host} failed below HTTP (DNS, reset or TLS)`, fix: `check that ${host} resolves and its certificate is valid from where the suite runs; retry if transient` };
   }
   return remedy;
+}
+
+/** The root cause of one resource's answer: what the service listed, else what is unknown. */
+function answerConclusion(http: NonNullable<FailureCluster['http']>, ctx: WhyContext, remedy: { rootCause: string; fix: string }): { rootCause: string; fix: string } {
+  const { resource, status, requests } = http;
+  const listed = ctx.serviceLog ? servedResources(ctx.serviceLog).names : [];
+  if (status === 404 && listed.length > 0 && !listed.includes(resource)) {
+    return {
+      rootCause: `the service does not serve /${resource}: ${requests.join(', ')} answered 404, and what it listed at start (${listed.map((n) => `/${n}`).join(', ')}) lacks it`,
+      fix: `add /${resource} to what the service serves (its route, or the data or collection behind it) and redeploy`,
+    };
+  }
+  if (status === 404) {
+    return { rootCause: `/${resource} answered 404 (${requests.join(', ')}); why the service does not serve it is unknown: its output does not list what it serves`, fix: `find where /${resource} should be routed in the deployed revision` };
+  }
+  return { rootCause: `/${resource} answered ${status} (${requests.join(', ')}): ${remedy.rootCause}`, fix: remedy.fix };
 }
 
 /** Words of a cluster worth finding in logs: quoted names, modules, codes, variables. */

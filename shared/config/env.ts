@@ -11,6 +11,10 @@ export const RuntimeEnv = z.object({
   TDL_REGION: z.string().default('us-central1'),
   /** Local: the local runtime's job endpoint that stands in for the Cloud Run Admin API. */
   TDL_LOCAL_JOBS_URL: z.string().url().optional(),
+  /** Local: the folder where the local deployer captures what each service revision prints. */
+  TDL_LOCAL_SERVICE_LOGS: z.string().min(1).optional(),
+  /** Cloud: `cloud-logging` reads what the Cloud Run services printed for the five whys (needs roles/logging.viewer). */
+  TDL_SERVICE_LOGS: z.enum(['none', 'cloud-logging']).default('none'),
   TDL_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /**
    * Cloud: `metadata` has the probes (and the test job, for the suite) carry ID tokens from the

@@ -86,6 +86,29 @@ export const ClassificationRule = z.object({
 });
 export type ClassificationRule = z.infer<typeof ClassificationRule>;
 
+/**
+ * The optional model-backed analyzer: Gemini on Vertex AI explains the largest clusters, the
+ * rules explain the rest and any cluster the model fails on, is slow on or unsure about.
+ */
+export const ModelAnalysis = z.object({
+  provider: z.literal('vertex-gemini'),
+  /** A Gemini model id, e.g. "gemini-2.5-flash". */
+  model: z.string().regex(/^[\w.@-]+$/, 'a model id is letters, digits, dots, dashes or @'),
+  location: z.string().regex(/^[a-z0-9-]+$/, 'a Vertex AI location such as us-central1 or global').default('us-central1'),
+  /** The project whose Vertex AI is called; the functions' own project when absent. */
+  project: z.string().min(1).optional(),
+  /** One call's limit; a slower answer is dropped and the rules explain the cluster. */
+  timeoutMs: z.number().int().positive().max(60_000).default(15_000),
+  /** Clusters (largest first) the model is asked about; the rest keep the rules' whys. */
+  maxClusters: z.number().int().positive().max(20).default(5),
+  /** Answers less confident than this are treated as unsure. */
+  minConfidence: z.number().min(0).max(1).default(0.5),
+});
+export type ModelAnalysis = z.infer<typeof ModelAnalysis>;
+
+export const AnalysisConfig = z.object({ model: ModelAnalysis.optional() });
+export type AnalysisConfig = z.infer<typeof AnalysisConfig>;
+
 export const LoopConfig = z.object({
   loopId: LoopId,
   branch: z.string().min(1).default('main'),
@@ -113,6 +136,8 @@ export const LoopConfig = z.object({
   guards: Guards.default(Guards.parse({})),
   deadlines: Deadlines.default(Deadlines.parse({})),
   classification: z.object({ rules: z.array(ClassificationRule).default([]) }).default({ rules: [] }),
+  /** Off unless `analysis.model` is set: the rules alone explain failures. */
+  analysis: AnalysisConfig.default({}),
 });
 export type LoopConfig = z.infer<typeof LoopConfig>;
 export type LoopConfigInput = z.input<typeof LoopConfig>;
@@ -120,6 +145,8 @@ export type LoopConfigInput = z.input<typeof LoopConfig>;
 /** What the cloud side needs of a loop's config, stored on the loop document. */
 export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts'> & {
   services: Array<Pick<ServiceConfig, 'name' | 'critical' | 'healthPath'>>;
+  /** null, not absent, when off: `tdl register` merges into the stored config, and must turn a model off too. */
+  analysis: { model: ModelAnalysis | null };
 };
 
 export function storedConfig(c: LoopConfig): StoredLoopConfig {
@@ -128,6 +155,7 @@ export function storedConfig(c: LoopConfig): StoredLoopConfig {
     guards: c.guards,
     deadlines: c.deadlines,
     classification: c.classification,
+    analysis: { model: c.analysis.model ?? null },
     allowedHosts: c.allowedHosts,
     services: c.services.map((s) => ({ name: s.name, critical: s.critical, healthPath: s.healthPath })),
   };

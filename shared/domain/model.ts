@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../chain/messages.js';
-import { Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
+import { ModelAnalysis, Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
 
 /** What the loop measured itself, after the deploy, for one target. Stored on the cycle. */
 export const PerformanceMeasurement = z.object({
@@ -36,6 +36,8 @@ export const StoredConfig = z.object({
   guards: Guards,
   deadlines: Deadlines,
   classification: z.object({ rules: z.array(ClassificationRule) }),
+  /** Absent on loops registered before the model-backed analyzer existed: rules only. */
+  analysis: z.object({ model: ModelAnalysis.nullish() }).optional(),
   allowedHosts: z.array(z.string()).default(['127.0.0.1', 'localhost', '*.run.app']),
   services: z.array(z.object({ name: z.string(), critical: z.boolean(), healthPath: z.string() })),
 });

@@ -24,5 +24,8 @@ export class TransientError extends TdlError {}
 /** A results file that is not a readable test report. */
 export class ResultsError extends TdlError {}
 
+/** A language model call that failed, timed out, or answered something unusable. */
+export class ModelError extends TdlError {}
+
 /** Code that does what the topology says it may not: a defect, never retried into success. */
 export class TopologyError extends TdlError {}

@@ -3,6 +3,10 @@ import type { DeployFinished, ServiceDeployment, Trigger } from '../chain/messag
 import type { Publisher } from '../ports/services.js';
 import { ProcessGroup, freePort, httpOk, waitFor } from '../process/process-group.js';
 import { forEachLine, runCommand, spawnCommand } from '../process/commands.js';
+import { openServiceLog } from '../adapters/files/service-log-files.js';
+
+/** Lines of a ready revision's start-up output kept in deploy-finished: what it said it serves. */
+const STARTUP_LINES = 40;
 
 interface RunningService {
   name: string;
@@ -10,6 +14,7 @@ interface RunningService {
   revision: string;
   process: ProcessGroup;
   output: string[];
+  log?: Awaited<ReturnType<typeof openServiceLog>>;
 }
 
 export interface DeployRequest {
@@ -32,6 +37,8 @@ export class LocalDeployer {
     private readonly loaded: LoadedLoopConfig,
     private readonly publisher: Publisher,
     private readonly say: (line: string) => void,
+    /** Where each revision's output is captured for the ServiceLogs port (service-log-files.ts); none when absent. */
+    private readonly logDir?: string,
   ) {}
 
   async deploy(request: DeployRequest): Promise<DeployFinished> {
@@ -89,16 +96,18 @@ export class LocalDeployer {
     if (!svc.start) return { name, ready: false, error: 'no start command for the local runtime' };
     const port = await freePort();
     const revision = `${name}-${commit.slice(0, 7)}-${this.builds}`;
+    const log = this.logDir ? await openServiceLog(this.logDir, name, revision) : undefined;
     const proc = spawnCommand(`service ${name}`, svc.start.command, {
       cwd: this.loaded.workdir,
       env: { ...svc.start.env, ...env, PORT: String(port), TDL_SERVICE: name, TDL_REVISION: revision },
     });
     const output: string[] = [];
     forEachLine(proc, (line) => {
+      log?.write(line);
       output.push(line);
       if (output.length > 200) output.shift();
     });
-    this.running.set(name, { name, port, revision, process: proc, output });
+    this.running.set(name, { name, port, revision, process: proc, output, log });
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitFor(`${name} health`, async () => {
@@ -106,6 +115,7 @@ export class LocalDeployer {
         return httpOk(`${url}${svc.healthPath}`);
       }, svc.readyTimeoutSeconds * 1000, 100);
       this.say(`deploy: ${revision} ready at ${url}`);
+      logs.push(`${name} started:`, ...output.slice(0, STARTUP_LINES));
       return { name, url, revision, ready: true };
     } catch {
       const why = proc.running
@@ -130,6 +140,7 @@ export class LocalDeployer {
     if (old) {
       this.running.delete(name);
       await old.process.stop(3000);
+      await old.log?.close();
     }
   }
 

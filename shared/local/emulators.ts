@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, open } from 'node:fs/promises';
+import type { SpawnOptions } from 'node:child_process';
+import { mkdtemp, readFile, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProcessGroup, freePort, httpOk, waitFor } from '../process/process-group.js';
-import { TcpGate } from './tcp-gate.js';
+import { ConfigError } from '../kernel/errors.js';
 
 export interface Emulators {
   pubsubHost: string;
@@ -14,18 +15,8 @@ export interface Emulators {
   /** The emulators' own output, while they run (emulators we own; removed by `stop`). */
   logPath?: string;
   stop(): Promise<void>;
-  /**
-   * Kills the Pub/Sub emulator and starts it again on the same port, as an outage would:
-   * its topics, subscriptions and undelivered messages are gone. Only for emulators we own.
-   */
-  restartPubSub?(): Promise<void>;
-  /**
-   * Restarts the Firestore emulator as an outage would, keeping what was committed: clients
-   * are cut off (a gate sits between them and the emulator), the project's data is exported,
-   * the emulator is killed, and after `downMs` started again with that export. Data of other
-   * projects is gone afterwards. Only for emulators started with `restartable: true`.
-   */
-  restartFirestore?(projectId: string, downMs?: number): Promise<{ outageMs: number; exportMs: number }>;
+  /** The two processes, when this process started them: each can be stopped and started again. */
+  processes?: { pubsub: EmulatorProcess; firestore: EmulatorProcess };
 }
 
 const START_TIMEOUT_MS = 90_000;
@@ -34,24 +25,29 @@ const START_TIMEOUT_MS = 90_000;
 export const DEFAULT_EMULATOR_HOSTS = { pubsub: '127.0.0.1:8085', firestore: '127.0.0.1:8086' } as const;
 
 /**
- * Reuses the emulators named by PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST when both
- * answer; otherwise starts both with gcloud, each in its own process group, with a
- * throw-away CLOUDSDK_CONFIG so nothing of the user's gcloud setup is read or written.
+ * Reuses the emulators named by PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST in `env`
+ * (default: this process's environment, only read) when both answer, and refuses variables
+ * that name emulators that do not answer; otherwise starts both with gcloud, each in its own
+ * process group, with a throw-away CLOUDSDK_CONFIG so nothing of the user's gcloud setup is
+ * read or written.
  */
 export async function startEmulators(
-  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; ports?: { pubsub: number; firestore: number }; restartable?: boolean } = {},
+  options: { log?: (line: string) => void; env?: NodeJS.ProcessEnv; ports?: { pubsub: number; firestore: number } } = {},
 ): Promise<Emulators> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
-  const reuse = env.PUBSUB_EMULATOR_HOST && env.FIRESTORE_EMULATOR_HOST;
-  if (reuse) {
-    const ps = env.PUBSUB_EMULATOR_HOST!;
-    const fs = env.FIRESTORE_EMULATOR_HOST!;
-    if ((await httpOk(`http://${ps}/`).catch(() => false)) && (await httpOk(`http://${fs}/`).catch(() => false))) {
-      log(`reusing the emulators at ${ps} (Pub/Sub) and ${fs} (Firestore)`);
-      return { pubsubHost: ps, firestoreHost: fs, owned: false, env: emulatorEnv(ps, fs), stop: async () => {} };
+  const ps = env.PUBSUB_EMULATOR_HOST;
+  const fs = env.FIRESTORE_EMULATOR_HOST;
+  if (ps || fs) {
+    const answers = async (host: string | undefined) => host !== undefined && (await httpOk(`http://${host}/`).catch(() => false));
+    if (!(await answers(ps)) || !(await answers(fs))) {
+      // Clients in this process would follow the variables to emulators that are not there.
+      throw new ConfigError(
+        `PUBSUB_EMULATOR_HOST (${ps ?? 'unset'}) and FIRESTORE_EMULATOR_HOST (${fs ?? 'unset'}) must both name emulators that answer: start them with \`tdl emulators start\`, or unset both`,
+      );
     }
-    log(`PUBSUB_EMULATOR_HOST/FIRESTORE_EMULATOR_HOST are set but do not answer: starting new emulators`);
+    log(`reusing the emulators at ${ps} (Pub/Sub) and ${fs} (Firestore)`);
+    return { pubsubHost: ps!, firestoreHost: fs!, owned: false, env: emulatorEnv(ps!, fs!), stop: async () => {} };
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -66,47 +62,63 @@ export async function startEmulators(
 
 class PortTaken extends Error {}
 
-async function startOwned(
-  options: { ports?: { pubsub: number; firestore: number }; restartable?: boolean },
-  log: (line: string) => void,
-): Promise<Emulators> {
+/** One emulator: its gcloud command, on a fixed host, in a process group of its own. */
+export class EmulatorProcess {
+  private group?: ProcessGroup;
+
+  constructor(
+    readonly label: 'pubsub-emulator' | 'firestore-emulator',
+    readonly host: string,
+    private readonly args: string[],
+    private readonly spawnOptions: SpawnOptions,
+  ) {}
+
+  get running(): boolean {
+    return this.group?.running ?? false;
+  }
+
+  /** Starts it (with `extraArgs`, such as `--import-data=DIR`) and waits until it answers, or exits. */
+  async start(extraArgs: string[] = []): Promise<void> {
+    const group = new ProcessGroup(this.label, 'gcloud', [...this.args, ...extraArgs], this.spawnOptions);
+    this.group = group;
+    await waitFor(`the ${this.label} on ${this.host}`, () => httpOk(`http://${this.host}/`), START_TIMEOUT_MS, 200, () => (group.running ? undefined : `${this.label} exited`));
+  }
+
+  /** Kills it at once, as a crash would, and waits until its port no longer answers. */
+  async kill(): Promise<void> {
+    this.group?.kill();
+    await this.group?.wait();
+    await waitFor(`the ${this.label}'s port to close`, async () => !(await httpOk(`http://${this.host}/`).catch(() => false)), 10_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.group?.stop();
+  }
+}
+
+async function startOwned(options: { ports?: { pubsub: number; firestore: number } }, log: (line: string) => void): Promise<Emulators> {
   const config = await mkdtemp(path.join(tmpdir(), 'tdl-gcloud-'));
   const [psPort, fsPort] = options.ports ? [options.ports.pubsub, options.ports.firestore] : [await freePort(), await freePort()];
   const pubsubHost = `127.0.0.1:${psPort}`;
   const firestoreHost = `127.0.0.1:${fsPort}`;
-  const childEnv = { ...process.env, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' };
   const logFile = await open(path.join(config, 'emulators.log'), 'a');
-  const stdio: ['ignore', number, number] = ['ignore', logFile.fd, logFile.fd];
+  const spawnOptions: SpawnOptions = {
+    env: { ...process.env, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
+    stdio: ['ignore', logFile.fd, logFile.fd],
+  };
+  const processes = {
+    pubsub: new EmulatorProcess('pubsub-emulator', pubsubHost, ['beta', 'emulators', 'pubsub', 'start', `--host-port=${pubsubHost}`, '--project=demo-tdl', '--quiet'], spawnOptions),
+    firestore: new EmulatorProcess('firestore-emulator', firestoreHost, ['emulators', 'firestore', 'start', `--host-port=${firestoreHost}`, '--quiet'], spawnOptions),
+  };
+  const all = [processes.pubsub, processes.firestore];
   log(`starting the Pub/Sub emulator on ${pubsubHost} and the Firestore emulator on ${firestoreHost}`);
   const started = Date.now();
-  const startPubSub = () =>
-    new ProcessGroup('pubsub-emulator', 'gcloud', ['beta', 'emulators', 'pubsub', 'start', `--host-port=${pubsubHost}`, '--project=demo-tdl', '--quiet'], { env: childEnv, stdio });
-  const startFirestore = (importData?: string) =>
-    new ProcessGroup(
-      'firestore-emulator',
-      'gcloud',
-      ['emulators', 'firestore', 'start', `--host-port=${firestoreHost}`, ...(importData ? [`--import-data=${importData}`] : []), '--quiet'],
-      { env: childEnv, stdio },
-    );
-  const groups = [startPubSub(), startFirestore()];
-  const gate = options.restartable ? new TcpGate({ host: '127.0.0.1', port: fsPort }) : undefined;
-  const stop = async () => {
-    await gate?.stop();
-    await Promise.all(groups.map((g) => g.stop()));
-    await logFile.close().catch(() => undefined);
-    await rm(config, { recursive: true, force: true });
-  };
   try {
-    // A group that exited will never answer: stop waiting for it at once.
-    const exited = (i: number) => () => (groups[i]!.running ? undefined : `${groups[i]!.label} exited`);
-    await Promise.all([
-      waitFor(`the Pub/Sub emulator on ${pubsubHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200, exited(0)),
-      waitFor(`the Firestore emulator on ${firestoreHost} (log: ${config}/emulators.log)`, () => httpOk(`http://${firestoreHost}/`), START_TIMEOUT_MS, 200, exited(1)),
-    ]);
+    await Promise.all(all.map((p) => p.start()));
   } catch (error) {
-    const dead = groups.filter((g) => !g.running).map((g) => g.label);
+    const dead = all.filter((p) => !p.running).map((p) => p.label);
     // Keep the log for the person reading the error.
-    await Promise.all(groups.map((g) => g.stop()));
+    await Promise.all(all.map((p) => p.stop()));
     await logFile.close().catch(() => undefined);
     const output = await readFile(path.join(config, 'emulators.log'), 'utf8').catch(() => '');
     if (dead.length && output.includes('Address already in use')) {
@@ -114,58 +126,26 @@ async function startOwned(
       throw new PortTaken(`${dead.join(', ')} found its port taken (${pubsubHost}, ${firestoreHost})`);
     }
     const hint = dead.length ? ` (${dead.join(', ')} exited: is the gcloud component installed? gcloud components install pubsub-emulator cloud-firestore-emulator)` : '';
-    throw new Error(`${(error as Error).message}${hint}`);
+    throw new Error(`${(error as Error).message} (log: ${config}/emulators.log)${hint}`);
   }
   log(`emulators ready in ${Date.now() - started} ms`);
-  // Clients of restartable emulators reach Firestore through the gate.
-  const clientFirestoreHost = gate ? await gate.start() : firestoreHost;
-  const restartPubSub = async () => {
-    groups[0]!.kill();
-    await groups[0]!.wait();
-    await waitFor('the Pub/Sub port to close', async () => !(await httpOk(`http://${pubsubHost}/`).catch(() => false)), 10_000);
-    groups[0] = startPubSub();
-    await waitFor(`the Pub/Sub emulator on ${pubsubHost} again`, () => httpOk(`http://${pubsubHost}/`), START_TIMEOUT_MS, 200);
-  };
-  let exports = 0;
-  const restartFirestore = async (projectId: string, downMs = 0) => {
-    if (!gate) throw new Error('restartFirestore needs emulators started with restartable: true');
-    const cut = Date.now();
-    gate.close();
-    // Nothing can write now: the export holds everything committed before the cut.
-    const dir = path.join(config, `firestore-export-${++exports}`);
-    await mkdir(dir);
-    const res = await fetch(`http://${firestoreHost}/emulator/v1/projects/${projectId}:export`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ database: `projects/${projectId}/databases/(default)`, export_directory: dir }),
-    });
-    if (!res.ok) throw new Error(`exporting Firestore project ${projectId} failed: ${res.status} ${await res.text()}`);
-    const [snapshot] = await readdir(dir);
-    const metadata = snapshot && path.join(dir, snapshot, `${snapshot}.overall_export_metadata`);
-    if (!metadata) throw new Error(`the Firestore export of ${projectId} wrote nothing into ${dir}`);
-    const exportMs = Date.now() - cut;
-    groups[1]!.kill();
-    await groups[1]!.wait();
-    await waitFor('the Firestore port to close', async () => !(await httpOk(`http://${firestoreHost}/`).catch(() => false)), 10_000);
-    await new Promise((r) => setTimeout(r, downMs));
-    groups[1] = startFirestore(metadata);
-    await waitFor(`the Firestore emulator on ${firestoreHost} again`, () => httpOk(`http://${firestoreHost}/`), START_TIMEOUT_MS, 200);
-    gate.open();
-    return { outageMs: Date.now() - cut, exportMs };
-  };
   return {
     pubsubHost,
-    firestoreHost: clientFirestoreHost,
+    firestoreHost,
     owned: true,
-    env: emulatorEnv(pubsubHost, clientFirestoreHost),
+    env: emulatorEnv(pubsubHost, firestoreHost),
     logPath: path.join(config, 'emulators.log'),
-    stop,
-    restartPubSub,
-    ...(gate ? { restartFirestore } : {}),
+    processes,
+    async stop() {
+      await Promise.all(all.map((p) => p.stop()));
+      await logFile.close().catch(() => undefined);
+      await rm(config, { recursive: true, force: true });
+    },
   };
 }
 
-function emulatorEnv(pubsubHost: string, firestoreHost: string): Record<string, string> {
+/** The environment a child process needs to reach these emulators. */
+export function emulatorEnv(pubsubHost: string, firestoreHost: string): Record<string, string> {
   return {
     PUBSUB_EMULATOR_HOST: pubsubHost,
     FIRESTORE_EMULATOR_HOST: firestoreHost,

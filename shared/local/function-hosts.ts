@@ -40,6 +40,7 @@ export interface FunctionHost {
   /** The function's address (its front): it stays up while the process behind it restarts. */
   port: number;
   url: string;
+  /** The server's process behind the front; `restart` puts the new one here. */
   process: ProcessGroup;
   /** Kills the server at once, as a crash would, and starts it again behind the same address. */
   restart(): Promise<void>;
@@ -47,13 +48,18 @@ export interface FunctionHost {
   stop(): Promise<void>;
 }
 
+export interface FunctionServerOptions {
+  env: Record<string, string>;
+  onOutput?: (name: FunctionName, line: string) => void;
+}
+
 /**
  * What Pub/Sub pushes to, in front of a function's process, as Cloud Run's front end is in
  * the cloud: while the process is down or restarting, a push gets a 503 and is retried with
  * its subscription's backoff. Without it the push would meet a refused connection, and the
  * Pub/Sub emulator stops pushing a message whose delivery was refused a few times (measured:
- * not retried, not dead-lettered, in 4 minutes): under load, where restarts are slow, that
- * lost deployments for good.
+ * not retried, not dead-lettered, in 4 minutes), where real Pub/Sub retries it by the
+ * subscription's retry policy: under load, where restarts are slow, that lost deployments.
  */
 class FunctionFront {
   private server?: Server;
@@ -93,6 +99,7 @@ class FunctionFront {
 
   async close(): Promise<void> {
     this.agent.destroy();
+    this.server?.closeAllConnections();
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
 }
@@ -100,71 +107,72 @@ class FunctionFront {
 /**
  * Starts each function in its own functions-framework server, the way Cloud Functions runs
  * it: the framework's own CLI, `--source` the package root (its `main` registers the functions),
- * `--target` the function name. The compiled module (dist/) must exist: `npm run build`.
+ * `--target` the function name, behind a front on the function's stable address. The compiled
+ * module (dist/) must exist: `npm run build`.
  */
-export async function startFunctionHosts(options: {
-  env: Record<string, string>;
-  names?: FunctionName[];
-  logDir?: string;
-  onOutput?: (name: FunctionName, line: string) => void;
-}): Promise<FunctionHost[]> {
+export async function startFunctionHosts(options: FunctionServerOptions & { names?: FunctionName[] }): Promise<FunctionHost[]> {
   const root = packageRoot();
   if (!existsSync(path.join(root, 'dist', 'functions', 'index.js'))) {
     throw new Error(`dist/functions/index.js is missing: run \`npm run build\` in ${root}`);
   }
+  const names = options.names ?? Object.values(FUNCTIONS);
+  return Promise.all(names.map((name) => startFunctionHost(name, options)));
+}
+
+async function startFunctionHost(name: FunctionName, options: FunctionServerOptions): Promise<FunctionHost> {
+  const port = await freePort();
+  const front = new FunctionFront(name);
+  await front.listen(port);
+  // A port of its own each start: the one a killed process held may not be free yet.
+  const spawn = async () => {
+    const inner = await freePort();
+    const group = await startFunctionServer(name, inner, options);
+    front.target = inner;
+    return group;
+  };
+  const host: FunctionHost = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    process: await spawn(),
+    async restart() {
+      front.target = 0;
+      host.process.kill();
+      await host.process.wait();
+      // A start can fail (a slow machine): try again before giving up, so a restart never
+      // leaves the function down for good.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          host.process = await spawn();
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+    },
+    async stop() {
+      front.target = 0;
+      await host.process.stop();
+      await front.close();
+    },
+  };
+  return host;
+}
+/** One function's server on `port`, once it accepts connections. */
+export async function startFunctionServer(name: FunctionName, port: number, options: FunctionServerOptions): Promise<ProcessGroup> {
   // The framework's CLI sits beside its entry module (build/src/main.js); package.json is not exported.
   const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')), 'main.js');
-  const names = options.names ?? Object.values(FUNCTIONS);
-  return Promise.all(
-    names.map(async (name) => {
-      const port = await freePort();
-      const front = new FunctionFront(name);
-      await front.listen(port);
-      const spawnOne = async () => {
-        // A port of its own each time: the one the killed process held may not be free yet.
-        const inner = await freePort();
-        const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${inner}`, `--source=${root}`], {
-          env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        forEachLine(group, (line) => options.onOutput?.(name, line));
-        await waitFor(`function ${name} on port ${inner}`, async () => {
-          if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
-          // A TCP connect, not a request: any request reaches the framework's event middleware,
-          // which logs a TypeError for a body that is not an event.
-          return listening(inner);
-        }, 20_000, 50);
-        front.target = inner;
-        return group;
-      };
-      const host: FunctionHost = {
-        name,
-        port,
-        url: `http://127.0.0.1:${port}/`,
-        process: await spawnOne(),
-        async restart() {
-          front.target = 0;
-          host.process.kill();
-          await host.process.wait();
-          // A start can fail (the port not yet free, a slow machine): try again before giving up,
-          // so a restart never leaves the function down for good.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              host.process = await spawnOne();
-              return;
-            } catch (error) {
-              if (attempt >= 3) throw error;
-              await new Promise((r) => setTimeout(r, 500 * attempt));
-            }
-          }
-        },
-        async stop() {
-          front.target = 0;
-          await host.process.stop();
-          await front.close();
-        },
-      };
-      return host;
-    }),
-  );
+  const group = new ProcessGroup(`function ${name}`, process.execPath, [main, `--target=${name}`, '--signature-type=cloudevent', `--port=${port}`, `--source=${packageRoot()}`], {
+    env: { ...process.env, ...options.env, NODE_ENV: 'production', LOG_EXECUTION_ID: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  forEachLine(group, (line) => options.onOutput?.(name, line));
+  await waitFor(`function ${name} on port ${port}`, async () => {
+    if (!group.running) throw new Error(`function ${name} exited with ${group.child.exitCode}`);
+    // A TCP connect, not a request: any request reaches the framework's event middleware,
+    // which logs a TypeError for a body that is not an event.
+    return listening(port);
+  }, 20_000, 50);
+  return group;
 }

@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
 import { ProcessGroup } from '../process/process-group.js';
 import { forEachLine, serviceUrlEnv } from '../process/commands.js';
+import type { TestJobRequest } from '../ports/services.js';
 import { packageRoot } from './function-hosts.js';
+import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.js';
 
 const LaunchRequest = z.object({
   loopId: z.string(),
@@ -19,7 +20,7 @@ const LaunchRequest = z.object({
  * config this runtime loaded, never from the request.
  */
 export class LocalJobServer {
-  private server?: Server;
+  private endpoint?: HttpEndpoint;
   private readonly jobs = new Map<string, ProcessGroup>();
   url = '';
 
@@ -30,11 +31,8 @@ export class LocalJobServer {
   ) {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body = (body + c).slice(0, 64 * 1024)));
-      req.on('end', () => {
+    this.endpoint = await startHttpEndpoint(
+      (body, res) => {
         const answer = (status: number, data: object) => {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(data));
@@ -49,11 +47,10 @@ export class LocalJobServer {
         if (!parsed.success) return answer(400, { error: parsed.error.message });
         if (parsed.data.loopId !== this.loaded.config.loopId) return answer(404, { error: `no loop ${parsed.data.loopId} here` });
         answer(200, { executionId: this.launch(parsed.data) });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+      },
+      { maxBodyBytes: 64 * 1024 },
+    );
+    this.url = this.endpoint.url;
     return this.url;
   }
 
@@ -91,6 +88,44 @@ export class LocalJobServer {
 
   async stop(): Promise<void> {
     await Promise.all([...this.jobs.values()].map((j) => j.stop(2000)));
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.endpoint?.close();
+  }
+}
+
+/**
+ * Plays the Cloud Run Admin API for tests and chaos, where the caller plays the test job:
+ * every launch request is kept and told, and nothing runs.
+ */
+export class JobLaunchRecorder {
+  readonly launches: TestJobRequest[] = [];
+  private endpoint?: HttpEndpoint;
+
+  constructor(private readonly onLaunch: (request: TestJobRequest) => void = () => {}) {}
+
+  async start(): Promise<string> {
+    this.endpoint = await startHttpEndpoint((body, res) => {
+      const parsed = LaunchRequest.safeParse(safeJson(body));
+      if (!parsed.success) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: parsed.error.message }));
+        return;
+      }
+      const request: TestJobRequest = parsed.data;
+      this.launches.push(request);
+      res.end(JSON.stringify({ executionId: `${request.jobId}-exec-${this.launches.length}` }));
+      this.onLaunch(request);
+    });
+    return this.endpoint.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.endpoint?.close();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,17 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import type { PubSub } from '@google-cloud/pubsub';
+import type { FirestoreLoopStore } from '../adapters/firestore/loop-store.js';
+import type { PubSubPublisher } from '../adapters/pubsub/pubsub-publisher.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
 import { storedConfig } from '../config/loop-config.js';
 import { DeployRequested, LoopEvent } from '../chain/messages.js';
-import { createFirestore, FirestoreLoopStore } from '../adapters/firestore/loop-store.js';
-import { PubSubPublisher } from '../adapters/pubsub/pubsub-publisher.js';
-import { isLoopEnded, newLoop, type CycleDoc, type LoopDoc } from '../domain/model.js';
+import type { LoopStore } from '../ports/loop-store.js';
+import { isLoopEnded, type CycleDoc, type LoopDoc } from '../domain/model.js';
 import { renderLoopReport } from '../report/markdown.js';
-import { FUNCTIONS } from '../chain/topology.js';
-import { startEmulators, type Emulators } from './emulators.js';
-import { startFunctionHosts, type FunctionHost } from './function-hosts.js';
-import { detachPushSubscriptions, ensureTopology } from './topology-setup.js';
+import { FUNCTIONS, TOPICS } from '../chain/topology.js';
+import { LocalEnvironment } from './environment.js';
 import { LocalDeployer } from './deployer.js';
 import { LocalJobServer } from './job-server.js';
 import { runCommand } from '../process/commands.js';
@@ -61,174 +61,45 @@ export interface LocalRunResult {
 }
 
 /**
- * `tdl local`: the whole chain on one machine. Emulators, the topology, one
- * functions-framework server per function, the local deployer, job endpoint and fix hook;
+ * `tdl local`: the whole chain on one machine. The environment (emulators, the topology, one
+ * functions-framework server per function), the local deployer, job endpoint and fix hook;
  * runs one loop to its end and stops every process it started.
  */
 export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunResult> {
   const { loaded, say } = options;
   const { config } = loaded;
-  const projectId = options.projectId ?? LOCAL_PROJECT;
-  const cleanup: Array<() => Promise<void>> = [];
-  const runCleanup = async () => {
-    for (const step of cleanup.reverse()) await step().catch((e: Error) => say(`cleanup: ${e.message}`));
-    cleanup.length = 0;
-  };
+  const environment = await LocalEnvironment.start({ projectId: options.projectId ?? LOCAL_PROJECT, log: say });
   try {
-    const emulators: Emulators = await startEmulators({ log: (l) => say(`emulators: ${l}`) });
-    cleanup.push(() => emulators.stop());
-    Object.assign(process.env, emulators.env, { GOOGLE_CLOUD_PROJECT: projectId });
+    // What the services print is captured here by the deployer and read by the analyze function.
+    const serviceLogs = await mkdtemp(path.join(tmpdir(), 'tdl-service-logs-'));
+    environment.defer(() => rm(serviceLogs, { recursive: true, force: true }));
+    environment.sharedEnv.TDL_LOCAL_SERVICE_LOGS = serviceLogs;
+    await startChain(environment, options);
+    await environment.putLoop(config.loopId, { branch: config.branch, ...storedConfig(config) });
+    if (config.setup) await runSetup(loaded, say);
 
-    const pubsub = new PubSub({ projectId });
-    const firestore = createFirestore({ projectId });
-    const store = new FirestoreLoopStore(firestore);
-    const publisher = new PubSubPublisher(pubsub);
-    cleanup.push(async () => {
-      await publisher.close();
-      await firestore.terminate();
-    });
-
-    const childEnv = { ...emulators.env, GOOGLE_CLOUD_PROJECT: projectId };
-    const jobs = new LocalJobServer(loaded, childEnv, (jobId, line) => {
-      if (options.verbose || !line.startsWith('  | ')) say(line.startsWith('job ') ? line : `${jobId} ${line}`);
-    });
-    const jobsUrl = await jobs.start();
-    cleanup.push(() => jobs.stop());
-
-    say(`functions: starting ${Object.values(FUNCTIONS).join(', ')} on functions-framework`);
-    const hosts: FunctionHost[] = await startFunctionHosts({
-      env: { ...childEnv, TDL_LOCAL_JOBS_URL: jobsUrl },
-      onOutput: (name, line) => {
-        if (/"severity":"(WARNING|ERROR)"/.test(line) || !line.startsWith('{')) say(`${name}: ${line}`);
-      },
-    });
-    cleanup.push(async () => {
-      await Promise.all(hosts.map((h) => h.stop()));
-    });
-    await ensureTopology(pubsub, { endpoints: Object.fromEntries(hosts.map((h) => [h.name, h.url])) });
-    // On emulators that outlive this run, leave no push subscription to a stopped server.
-    if (!emulators.owned) cleanup.push(() => detachPushSubscriptions(pubsub));
-    say(`topology: topics and push subscriptions created on the emulator (project ${projectId})`);
     if (options.serve) {
-      const served = await options.serve({ projectId, pubsub, store, publisher });
-      cleanup.push(() => served.close());
+      const served = await options.serve({ projectId: environment.projectId, pubsub: environment.pubsub, store: environment.store, publisher: environment.publisher });
+      environment.defer(() => served.close());
       say(`dashboard at ${served.url} (open it to follow the loop live)`);
     }
-
-    const now = new Date().toISOString();
-    await store.putLoop(newLoop(config.loopId, { branch: config.branch, ...storedConfig(config) }, now), { reset: true });
-
-    if (config.setup) {
-      say(`setup: ${config.setup.command.join(' ')}`);
-      const r = await runCommand('setup', config.setup.command, {
-        cwd: path.dirname(loaded.file),
-        env: config.setup.env,
-        timeoutSeconds: config.setup.timeoutSeconds,
-        onLine: (l) => say(`setup: ${l}`),
-      });
-      if (r.exitCode !== 0) throw new Error(`setup command exited ${r.exitCode ?? r.signal}`);
-    }
-
-    const deployer = new LocalDeployer(loaded, publisher, say);
-    cleanup.push(() => deployer.stopAll());
+    const deployer = new LocalDeployer(loaded, environment.publisher, say, serviceLogs);
+    environment.defer(() => deployer.stopAll());
     let deploying: Promise<unknown> = Promise.resolve();
     const serially = (what: () => Promise<unknown>) => {
       deploying = deploying.then(what).catch((e: Error) => say(`deploy failed: ${e.message}`));
       return deploying;
     };
-
-    // The local deployer consumes deploy-requested, as Cloud Build's Pub/Sub trigger does in the cloud.
-    const handledDeploys = new Set<string>();
-    const deploySub = pubsub.subscription('local-deployer');
-    deploySub.on('message', (m: Message) => {
-      const parsed = DeployRequested.safeParse(safeJson(m.data));
-      m.ack();
-      // The loop's own requests are told apart by cycle; re-runs by hand by message.
-      const key = parsed.success ? String(parsed.data.cycle ?? m.id) : '';
-      if (!parsed.success || parsed.data.loopId !== config.loopId || handledDeploys.has(key)) return;
-      handledDeploys.add(key);
-      const req = parsed.data;
-      void serially(async () => {
-        const wait = req.notBefore ? Date.parse(req.notBefore) - Date.now() : 0;
-        if (wait > 0) {
-          say(`deploy: cycle ${req.cycle ?? 'next'} redeploy waits ${Math.ceil(wait / 1000)} s (backoff)`);
-          await sleep(wait);
-        }
-        await deployer.deploy({ trigger: req.trigger, cycle: req.cycle, reason: req.reason });
-      });
-    });
-    cleanup.push(() => closeSubscription(deploySub));
-
-    // Our own view of loop-events: progress for the person, the fix hook, and the end.
-    const [eventsSub] = await pubsub.topic('loop-events').createSubscription(`local-runtime-${process.pid}-${Date.now()}`, {
-      ackDeadlineSeconds: 30,
-    });
-    cleanup.push(async () => {
-      await closeSubscription(eventsSub);
-      await eventsSub.delete().catch(() => undefined);
-    });
-    const fixed = new Set<number>();
-    let ended: (() => void) | undefined;
-    const endedPromise = new Promise<void>((r) => (ended = r));
-    let stopReason: string | undefined;
-    eventsSub.on('message', (m: Message) => {
-      m.ack();
-      const parsed = LoopEvent.safeParse(safeJson(m.data));
-      if (!parsed.success || parsed.data.loopId !== config.loopId) return;
-      const e = parsed.data;
-      say(describeEvent(e));
-      if (e.type === 'loop-ended') ended?.();
-      if (e.type === 'fix-requested' && e.cycle !== undefined && !fixed.has(e.cycle)) {
-        fixed.add(e.cycle);
-        void serially(async () => {
-          if (!config.fix) {
-            stopReason = 'the loop awaits a fix and the config has no fix command: push a fix, then `tdl rerun`';
-            ended?.();
-            return;
-          }
-          say(`fix: running ${config.fix.command.join(' ')}`);
-          const r = await runCommand('fix', config.fix.command, {
-            cwd: loaded.workdir,
-            env: config.fix.env,
-            timeoutSeconds: config.fix.timeoutSeconds,
-            onLine: (l) => say(`fix: ${l}`),
-          });
-          if (r.exitCode !== 0) {
-            stopReason = `the fix command exited ${r.exitCode ?? r.signal}: the loop stays awaiting a fix`;
-            ended?.();
-            return;
-          }
-          await deployer.deploy({ trigger: 'fix', reason: 'fix pushed by the fix command' });
-        });
-      }
-    });
-
-    // The watchdog tick that Cloud Scheduler sends in the cloud.
-    const tick = setInterval(() => {
-      void publisher.publish('watchdog-tick', { at: new Date().toISOString() }).catch(() => undefined);
-    }, options.watchdogIntervalMs ?? 5000);
-    cleanup.push(async () => clearInterval(tick));
-
-    // A safety net under the events: the loop document is the truth.
-    const poll = setInterval(() => {
-      void store.getLoop(config.loopId).then((l) => {
-        if (l && isLoopEnded(l.status)) ended?.();
-      });
-    }, 2000);
-    cleanup.push(async () => clearInterval(poll));
+    consumeDeployRequests(environment, config.loopId, deployer, serially, say);
+    const { end } = await followLoop(environment, loaded, deployer, serially, options);
 
     say(`loop ${config.loopId}: first deployment of ${config.branch}`);
     await serially(() => deployer.deploy({ trigger: 'push', reason: `tdl local: first deployment of ${config.branch}` }));
-    const budget = setTimeout(() => {
-      stopReason = `tdl local stopped waiting after the loop's time budget (${config.guards.maxDurationMinutes} min)`;
-      ended?.();
-    }, config.guards.maxDurationMinutes * 60_000);
-    await endedPromise;
-    clearTimeout(budget);
+    const stopReason = await end;
     if (stopReason) say(stopReason);
 
-    const loop = await waitForLoopReport(store, config.loopId);
-    const cycles = await store.listCycles(config.loopId);
+    const loop = await waitForLoopReport(environment.store, config.loopId);
+    const cycles = await environment.store.listCycles(config.loopId);
     const reportPath = await writeReports(options.reportDir, loop, cycles);
     const result: LocalRunResult = {
       loopId: config.loopId,
@@ -240,11 +111,129 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     await options.onEnded?.(result);
     return result;
   } finally {
-    await runCleanup();
+    await environment.stop();
   }
 }
 
-async function waitForLoopReport(store: FirestoreLoopStore, loopId: string): Promise<LoopDoc> {
+/** The job endpoint that runs `tdl job`, then the function servers and the topology. */
+async function startChain(environment: LocalEnvironment, options: LocalRunOptions): Promise<void> {
+  const { say } = options;
+  const jobs = new LocalJobServer(options.loaded, environment.childEnv, (jobId, line) => {
+    if (options.verbose || !line.startsWith('  | ')) say(line.startsWith('job ') ? line : `${jobId} ${line}`);
+  });
+  const jobsUrl = await jobs.start();
+  environment.defer(() => jobs.stop());
+  say(`functions: starting ${Object.values(FUNCTIONS).join(', ')} on functions-framework`);
+  await environment.startFunctions({
+    jobsUrl,
+    onOutput: (name, line) => {
+      if (/"severity":"(WARNING|ERROR)"/.test(line) || !line.startsWith('{')) say(`${name}: ${line}`);
+    },
+  });
+  say(`topology: topics and push subscriptions created on the emulator (project ${environment.projectId})`);
+}
+
+async function runSetup(loaded: LoadedLoopConfig, say: (line: string) => void): Promise<void> {
+  const setup = loaded.config.setup!;
+  say(`setup: ${setup.command.join(' ')}`);
+  const r = await runCommand('setup', setup.command, {
+    cwd: path.dirname(loaded.file),
+    env: setup.env,
+    timeoutSeconds: setup.timeoutSeconds,
+    onLine: (l) => say(`setup: ${l}`),
+  });
+  if (r.exitCode !== 0) throw new Error(`setup command exited ${r.exitCode ?? r.signal}`);
+}
+
+/** The local deployer consumes deploy-requested, as Cloud Build's Pub/Sub trigger does in the cloud. */
+function consumeDeployRequests(
+  environment: LocalEnvironment,
+  loopId: string,
+  deployer: LocalDeployer,
+  serially: (what: () => Promise<unknown>) => Promise<unknown>,
+  say: (line: string) => void,
+): void {
+  const handled = new Set<string>();
+  environment.consume(environment.pubsub.subscription('local-deployer'), (data, m) => {
+    const parsed = DeployRequested.safeParse(data);
+    // The loop's own requests are told apart by cycle; re-runs by hand by message.
+    const key = parsed.success ? String(parsed.data.cycle ?? m.id) : '';
+    if (!parsed.success || parsed.data.loopId !== loopId || handled.has(key)) return;
+    handled.add(key);
+    const req = parsed.data;
+    void serially(async () => {
+      const wait = req.notBefore ? Date.parse(req.notBefore) - Date.now() : 0;
+      if (wait > 0) {
+        say(`deploy: cycle ${req.cycle ?? 'next'} redeploy waits ${Math.ceil(wait / 1000)} s (backoff)`);
+        await sleep(wait);
+      }
+      await deployer.deploy({ trigger: req.trigger, cycle: req.cycle, reason: req.reason });
+    });
+  });
+}
+
+/**
+ * Our own view of the loop: progress for the person from loop-events, the fix hook, the
+ * watchdog tick that Cloud Scheduler sends in the cloud, and the end (the loop document is the
+ * truth under the events). `end` resolves when the loop ended, with why tdl local stopped otherwise.
+ */
+async function followLoop(
+  environment: LocalEnvironment,
+  loaded: LoadedLoopConfig,
+  deployer: LocalDeployer,
+  serially: (what: () => Promise<unknown>) => Promise<unknown>,
+  options: LocalRunOptions,
+): Promise<{ end: Promise<string | undefined> }> {
+  const { config } = loaded;
+  const { say } = options;
+  let ended!: (stopReason?: string) => void;
+  const end = new Promise<string | undefined>((r) => (ended = r));
+  const fixed = new Set<number>();
+  await environment.subscribe(TOPICS.loopEvents, (data) => {
+    const parsed = LoopEvent.safeParse(data);
+    if (!parsed.success || parsed.data.loopId !== config.loopId) return;
+    const e = parsed.data;
+    say(describeEvent(e));
+    if (e.type === 'loop-ended') ended();
+    if (e.type === 'fix-requested' && e.cycle !== undefined && !fixed.has(e.cycle)) {
+      fixed.add(e.cycle);
+      void serially(async () => {
+        const failed = await runFix(loaded, say);
+        if (failed) ended(failed);
+        else await deployer.deploy({ trigger: 'fix', reason: 'fix pushed by the fix command' });
+      });
+    }
+  });
+  const every = (ms: number, what: () => Promise<unknown>) => {
+    const timer = setInterval(() => void what().catch(() => undefined), ms);
+    environment.defer(async () => clearInterval(timer));
+  };
+  every(options.watchdogIntervalMs ?? 5000, () => environment.publisher.publish('watchdog-tick', { at: new Date().toISOString() }));
+  every(2000, async () => {
+    const l = await environment.store.getLoop(config.loopId);
+    if (l && isLoopEnded(l.status)) ended();
+  });
+  const budget = setTimeout(() => ended(`tdl local stopped waiting after the loop's time budget (${config.guards.maxDurationMinutes} min)`), config.guards.maxDurationMinutes * 60_000);
+  environment.defer(async () => clearTimeout(budget));
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { end };
+}
+
+/** The fix command, standing in for the person who pushes a fix; says why the loop cannot go on when it cannot. */
+async function runFix(loaded: LoadedLoopConfig, say: (line: string) => void): Promise<string | undefined> {
+  const fix = loaded.config.fix;
+  if (!fix) return 'the loop awaits a fix and the config has no fix command: push a fix, then `tdl rerun`';
+  say(`fix: running ${fix.command.join(' ')}`);
+  const r = await runCommand('fix', fix.command, {
+    cwd: loaded.workdir,
+    env: fix.env,
+    timeoutSeconds: fix.timeoutSeconds,
+    onLine: (l) => say(`fix: ${l}`),
+  });
+  return r.exitCode === 0 ? undefined : `the fix command exited ${r.exitCode ?? r.signal}: the loop stays awaiting a fix`;
+}
+
+async function waitForLoopReport(store: LoopStore, loopId: string): Promise<LoopDoc> {
   // The report step stores the loop report just after the verdict that ended the loop.
   for (let i = 0; i < 50; i++) {
     const loop = await store.getLoop(loopId);
@@ -296,19 +285,6 @@ function describeEvent(e: LoopEvent): string {
     default:
       return `${where}: ${e.type}: ${e.detail ?? ''}`;
   }
-}
-
-function safeJson(data: Buffer): unknown {
-  try {
-    return JSON.parse(data.toString('utf8'));
-  } catch {
-    return null;
-  }
-}
-
-async function closeSubscription(sub: Subscription): Promise<void> {
-  sub.removeAllListeners('message');
-  await sub.close().catch(() => undefined);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { CycleDoc, LoopDoc } from '../domain/model.js';
 import type { TestCase } from '../results/model.js';
+import type { ClusterLabel } from '../domain/labels.js';
 
 /** A record that a message was handled by a step, so a redelivery changes nothing. */
 export interface DedupRecord {
@@ -55,7 +56,7 @@ export interface LoopDocuments {
     request: { loopId: string; cycle?: number; dedupKey?: string },
     plan: (view: TxView) => TxPlan<R>,
   ): Promise<R>;
-  /** Creates the loop document, replacing an earlier loop of the same id and its cycles when `reset`. */
+  /** Creates the loop document; with `reset`, an earlier loop of the same id loses its cycles (its labels stay). */
   putLoop(loop: LoopDoc, options: { reset: boolean }): Promise<void>;
   getLoop(loopId: string): Promise<LoopDoc | null>;
   listLoops(): Promise<LoopDoc[]>;
@@ -91,6 +92,10 @@ export interface CycleSweeps {
   activeCycles(): Promise<CycleDoc[]>;
   /** Cycles that ended (phase done) at or after `since`, with their outbox. */
   cyclesDoneSince(since: string): Promise<CycleDoc[]>;
+  /** Stores a person's verdict on a cluster; a later label of the same signature replaces it. */
+  putLabel(loopId: string, label: ClusterLabel): Promise<void>;
+  /** The loop's labels, oldest first. */
+  listLabels(loopId: string): Promise<ClusterLabel[]>;
 }
 
 /** The whole store, as the Firestore adapter and the in-memory one implement it. */

@@ -60,6 +60,20 @@ export function killAllGroups(): void {
   for (const g of liveGroups) g.kill();
 }
 
+/**
+ * Runs a program's `main` and exits with the code it returns; a fatal error is printed with
+ * `name`, every group still alive is killed, and the exit code is 2.
+ */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main()
+    .then((code) => process.exit(code))
+    .catch((error) => {
+      killAllGroups();
+      process.stderr.write(`${name}: ${(error as Error).stack ?? error}\n`);
+      process.exit(2);
+    });
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

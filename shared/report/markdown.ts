@@ -71,7 +71,11 @@ const Cluster = z.object({
   whys: z.array(z.object({ question: z.string(), answer: z.string(), evidence: z.array(z.string()).default([]) })).default([]),
   rootCause: z.string().optional(),
   fix: z.string().optional(),
+  analyzer: z.string().optional(),
+  analyzerNote: z.string().optional(),
+  label: z.object({ at: z.string(), previousCategory: z.string(), who: z.string().optional(), cycle: z.number().optional() }).optional(),
 });
+type Cluster = z.infer<typeof Cluster>;
 const IdList = z.array(z.string()).default([]);
 const ReportAnalysis = z.object({
   facts: AnalysisFacts.optional(),
@@ -117,10 +121,17 @@ export function readAnalysis(cycle: CycleDoc): ReportAnalysis {
 const MAX_CLUSTERS = 8;
 const MAX_LIST = 10;
 
-/** Names a case by its id (suite::class::name::file) as a person would: "suite › name". */
+/**
+ * Names a case by its id (suite::class::name::file) as its runner's users would: a pytest
+ * node id (tests/test_comments.py::TestThreads::test_replies) for a Python file, else "suite › name".
+ */
 export function caseName(id: string): string {
-  const [suite, , name] = id.split('::');
-  return name ? `${suite} › ${name}` : id;
+  const parts = id.split('::');
+  const [suite, , name] = parts;
+  if (!name) return id;
+  // The class may hold '::' itself (nested classes); the file is always last.
+  if (suite?.endsWith('.py')) return parts.slice(0, -1).filter(Boolean).join('::');
+  return `${suite} › ${name}`;
 }
 
 function list(ids: string[], max = MAX_LIST): string {
@@ -174,21 +185,7 @@ function summary(loop: LoopDoc, cycle: CycleDoc, a: Analysis): string[] {
 function failures(a: Analysis): string[] {
   const lines: string[] = [];
   if (a.clusters.length > 0) {
-    lines.push('## Failures by cause', '');
-    for (const c of a.clusters.slice(0, MAX_CLUSTERS)) {
-      lines.push(`### ${escapeMd(c.category)}: ${c.count} test${c.count === 1 ? '' : 's'}${c.confidence !== undefined ? ` (confidence ${c.confidence.toFixed(2)})` : ''}`, '');
-      lines.push(`Signature ${code(c.signature, 160)}. Tests: ${list(c.tests.length ? c.tests : [], 6)}${c.count > c.tests.length ? ` (${c.count} in all)` : ''}.`, '');
-      if (c.evidence.length) lines.push(block(c.evidence.join('\n'), 6), '');
-      if (c.whys.length) {
-        c.whys.forEach((w, i) => lines.push(`${i + 1}. **${escapeMd(w.question, 200)}** ${escapeMd(w.answer, 400)}${w.evidence.length ? ` (evidence: ${w.evidence.slice(0, 2).map((e) => code(e, 120)).join('; ')})` : ''}`));
-        lines.push('');
-      }
-      if (c.rootCause || c.fix) lines.push(`**Most probable root cause:** ${escapeMd(c.rootCause ?? 'unknown', 300)}. **Fix first:** ${escapeMd(c.fix ?? 'see the evidence', 300)}`, '');
-    }
-    if (a.clusters.length > MAX_CLUSTERS) {
-      const rest = a.clusters.slice(MAX_CLUSTERS);
-      lines.push(`… and ${rest.length} more clusters (${rest.reduce((s, c) => s + c.count, 0)} tests) not shown.`, '');
-    }
+    lines.push(...clusterSection(a.clusters));
   } else if (a.failing.length > 0) {
     lines.push('## Failing tests', '');
     lines.push('| test | message |', '|---|---|');
@@ -253,6 +250,31 @@ function deployment(cycle: CycleDoc): string[] {
     const h = cycle.health.find((x) => x.service === s.name);
     const health = h ? (h.ok ? `ok (${h.status ?? ''}, ${h.latencyMs ?? '?'} ms)` : `failing: ${code(String(h.status ?? h.error ?? ''), 80)}`) : 'not probed';
     lines.push(`| ${escapeMd(s.name)} | ${code(s.revision ?? '-', 80)} | ${s.ready ? 'yes' : `no: ${code(s.error ?? '', 160)}`} | ${health} | ${s.url ? code(s.url, 120) : '-'} |`);
+  }
+  return lines;
+}
+
+/** Failures by cause: each cluster numbered (as `tdl label --cluster K` counts), with its whys. */
+function clusterSection(clusters: Cluster[]): string[] {
+  const lines = ['## Failures by cause', ''];
+  clusters.slice(0, MAX_CLUSTERS).forEach((c, i) => {
+    lines.push(`### ${escapeMd(c.category)}: ${c.count} test${c.count === 1 ? '' : 's'}${c.confidence !== undefined ? ` (confidence ${c.confidence.toFixed(2)})` : ''} · cluster ${i + 1}`, '');
+    if (c.label) {
+      lines.push(`Labelled **${escapeMd(c.category)}** by a person on ${escapeMd(c.label.at.slice(0, 10))}${c.label.who ? ` (${escapeMd(c.label.who, 60)})` : ''}; the rules said ${escapeMd(c.label.previousCategory)}.`, '');
+    }
+    lines.push(`Signature ${code(c.signature, 160)}. Tests: ${list(c.tests.length ? c.tests : [], 6)}${c.count > c.tests.length ? ` (${c.count} in all)` : ''}.`, '');
+    if (c.evidence.length) lines.push(block(c.evidence.join('\n'), 6), '');
+    if (c.whys.length) {
+      c.whys.forEach((w, k) => lines.push(`${k + 1}. **${escapeMd(w.question, 200)}** ${escapeMd(w.answer, 400)}${w.evidence.length ? ` (evidence: ${w.evidence.slice(0, 2).map((e) => code(e, 120)).join('; ')})` : ''}`));
+      lines.push('');
+    }
+    if (c.rootCause || c.fix) lines.push(`**Most probable root cause:** ${escapeMd(c.rootCause ?? 'unknown', 300)}. **Fix first:** ${escapeMd(c.fix ?? 'see the evidence', 300)}`, '');
+    if (c.analyzer && c.analyzer !== 'rules') lines.push(`Explained by ${escapeMd(c.analyzer, 80)}${c.analyzerNote ? ` (${escapeMd(c.analyzerNote, 200)})` : ''}.`, '');
+    else if (c.analyzerNote) lines.push(`Explained by the rules: ${escapeMd(c.analyzerNote, 300)}.`, '');
+  });
+  if (clusters.length > MAX_CLUSTERS) {
+    const rest = clusters.slice(MAX_CLUSTERS);
+    lines.push(`… and ${rest.length} more clusters (${rest.reduce((s, c) => s + c.count, 0)} tests) not shown.`, '');
   }
   return lines;
 }

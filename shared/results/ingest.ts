@@ -1,6 +1,6 @@
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileRead, RejectedFile, RunSummary, StreamedRun, TestCase, TestRun } from './model.js';
+import { DeclaredCounts, type FileRead, type RejectedFile, type RunSummary, type StreamedRun, type TestCase, type TestRun } from './model.js';
 import { ResultsError } from '../kernel/errors.js';
 import { streamJUnit, type StreamLimits } from './junit-stream.js';
 import { readPytestJson } from './pytest-json.js';
@@ -95,8 +95,9 @@ export async function summarizeResultFiles(
     } catch (error) {
       if (kept) kept.length = start;
       const reason = reasonOf(file, error);
-      files.push({ path: file, tests: 0, error: reason });
-      rejected.push({ path: file, reason });
+      const declared = declaredOf(error);
+      files.push({ path: file, tests: 0, error: reason, ...(declared ? { declared } : {}) });
+      rejected.push({ path: file, reason, ...(declared ? { declared } : {}) });
     }
   }
   return { totals: tally.totals(), suites: tally.suites(), files, rejected };
@@ -146,6 +147,13 @@ async function* rereadCases(files: FileRead[], limits: IngestLimits, readAhead: 
     }
     if (seen !== f.tests) throw changed(`${f.tests} cases then, ${seen} now`);
   }
+}
+
+/** The counts a refused file's suites declared without listing their cases, if that is why it was refused. */
+function declaredOf(error: unknown): DeclaredCounts | undefined {
+  if (!(error instanceof ResultsError)) return undefined;
+  const parsed = DeclaredCounts.safeParse(error.context.declared);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function reasonOf(file: string, error: unknown): string {

@@ -85,6 +85,8 @@ export async function streamJUnit(
   reader.attach(tokenizer);
   // Awaited after each read, so a slow consumer holds back the reading, not memory.
   await tokenizer.run(() => reader.settle());
+  const incomplete = reader.incompleteSuites();
+  if (incomplete.length > 0) throw incompleteReport(file, incomplete);
   return { cases: reader.cases, suiteTimeMs: reader.suiteTimeMs };
 }
 
@@ -92,7 +94,9 @@ export async function streamJUnit(
 class JUnitReader implements XmlHandler {
   cases = 0;
   suiteTimeMs: number | undefined;
-  private readonly suites: Array<{ name: string; file?: string }> = [];
+  private readonly suites: SuiteFrame[] = [];
+  private readonly incomplete: DeclaredCounts[] = [];
+  private rootDeclared: DeclaredCounts | null = null;
   private current: CaseBuilder | null = null;
   private capture: Capture = null;
   private propertyName: string | null = null;
@@ -109,6 +113,12 @@ class JUnitReader implements XmlHandler {
 
   attach(xml: XmlTokenizer): void {
     this.xml = xml;
+  }
+
+  /** Suites that declare cases but list none (the root's declaration when nothing at all is listed). */
+  incompleteSuites(): DeclaredCounts[] {
+    if (this.cases === 0 && this.incomplete.length === 0 && this.rootDeclared && declaresAny(this.rootDeclared)) return [this.rootDeclared];
+    return this.incomplete;
   }
 
   settle(): Promise<void> | undefined {
@@ -136,12 +146,14 @@ class JUnitReader implements XmlHandler {
     switch (name) {
       case 'testsuites':
         if (topLevel && attrs?.time !== undefined) this.suiteTimeMs = seconds(attrs.time);
+        if (topLevel) this.rootDeclared = declaredOf('(testsuites)', attrs);
         break;
       case 'testsuite': {
         const parent = this.suites.at(-1);
-        this.suites.push({ name: attrs?.name ?? parent?.name ?? '(suite)', file: attrs?.file ?? attrs?.filepath ?? parent?.file });
+        const suiteName = attrs?.name ?? parent?.name ?? '(suite)';
+        this.suites.push({ name: suiteName, file: attrs?.file ?? attrs?.filepath ?? parent?.file, declared: declaredOf(suiteName, attrs), cases: 0, flagged: false });
         if (topLevel && attrs?.time !== undefined) this.suiteTimeMs = seconds(attrs.time);
-        if (selfClosing) this.suites.pop();
+        if (selfClosing) closeSuite(this.suites, this.incomplete);
         break;
       }
       case 'testcase':
@@ -213,7 +225,7 @@ class JUnitReader implements XmlHandler {
   end(name: string): void {
     switch (name) {
       case 'testsuite':
-        this.suites.pop();
+        closeSuite(this.suites, this.incomplete);
         break;
       case 'testcase':
         this.endCase();
@@ -239,6 +251,8 @@ class JUnitReader implements XmlHandler {
     this.current = null;
     this.capture = null;
     this.cases++;
+    const frame = this.suites.at(-1);
+    if (frame) frame.cases++;
     const wait = this.onCase(toTestCase(c, this.limits));
     if (wait) this.waits.push(wait);
     if (this.onProgress && this.cases % 10_000 === 0) this.onProgress(this.cases);
@@ -254,14 +268,15 @@ function toTestCase(c: CaseBuilder, limits: StreamLimits): TestCase {
   const metrics = c.properties ? numericOf(c.properties) : undefined;
   // A case that failed and then passed on a rerun in the same run is flaky, not failed.
   const flaky = c.status === 'passed' && c.flakyRuns > 0;
+  const named = runnerNames(c);
   const out: TestCase = {
-    id: caseId({ suite: c.suite, className: c.className, name: c.name, file: c.file }),
-    suite: c.suite,
+    id: caseId({ suite: named.suite, className: named.className, name: c.name, file: named.file }),
+    suite: named.suite,
     name: c.name,
     status: c.status,
   };
-  if (c.className !== undefined) out.className = c.className;
-  if (c.file !== undefined) out.file = c.file;
+  if (named.className !== undefined) out.className = named.className;
+  if (named.file !== undefined) out.file = named.file;
   if (c.line !== undefined) out.line = c.line;
   if (c.durationMs !== undefined) out.durationMs = c.durationMs;
   if (flaky) out.flaky = true;
@@ -274,6 +289,94 @@ function toTestCase(c: CaseBuilder, limits: StreamLimits): TestCase {
   if (c.properties) out.properties = c.properties;
   if (metrics && Object.keys(metrics).length) out.metrics = metrics;
   return out;
+}
+
+/** What a <testsuite> (or the root <testsuites>) says it holds, read from its attributes. */
+export interface DeclaredCounts {
+  suite: string;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+interface SuiteFrame {
+  name: string;
+  file?: string;
+  declared: DeclaredCounts;
+  /** Cases listed inside it, nested suites' included. */
+  cases: number;
+  /** It or a suite inside it was already found declaring cases it does not list. */
+  flagged: boolean;
+}
+
+function declaredOf(suite: string, attrs: Record<string, string> | null): DeclaredCounts {
+  const count = (v: string | undefined) => {
+    const n = v === undefined ? 0 : Number(v.replace(/,/g, ''));
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  };
+  return { suite, tests: count(attrs?.tests), failures: count(attrs?.failures), errors: count(attrs?.errors), skipped: count(attrs?.skipped ?? attrs?.skip ?? attrs?.disabled) };
+}
+
+function declaresAny(d: DeclaredCounts): boolean {
+  return d.tests + d.failures + d.errors + d.skipped > 0;
+}
+
+/** Ends the innermost suite: one that declares cases but lists none (nor do its suites) is noted. */
+function closeSuite(suites: SuiteFrame[], incomplete: DeclaredCounts[]): void {
+  const s = suites.pop();
+  if (!s) return;
+  if (s.cases === 0 && !s.flagged && declaresAny(s.declared)) {
+    incomplete.push(s.declared);
+    s.flagged = true;
+  }
+  const parent = suites.at(-1);
+  if (parent) {
+    parent.cases += s.cases;
+    parent.flagged ||= s.flagged;
+  }
+}
+
+/**
+ * A report whose suites declare tests but list no <testcase> is not "0 tests": the run was cut
+ * short or its reporter dropped the cases. Refused, with what the suites declared, so the
+ * cycle does not count it as passing.
+ */
+function incompleteReport(file: string, incomplete: DeclaredCounts[]): ResultsError {
+  const shown = incomplete.slice(0, 3).map((d) => `suite "${d.suite.slice(0, 120)}" declares ${describeDeclared(d)} but lists no <testcase>`);
+  const more = incomplete.length > 3 ? `; and ${incomplete.length - 3} more suites like it` : '';
+  const declared = incomplete.reduce((t, d) => ({ tests: t.tests + d.tests, failures: t.failures + d.failures, errors: t.errors + d.errors, skipped: t.skipped + d.skipped }), { tests: 0, failures: 0, errors: 0, skipped: 0 });
+  return new ResultsError(`${file}: ${shown.join('; ')}${more}: its results are missing, not zero`, { path: file, declared });
+}
+
+function describeDeclared(d: DeclaredCounts): string {
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  return `${plural(d.tests, 'test')} (${plural(d.failures, 'failure')}, ${plural(d.errors, 'error')}, ${d.skipped} skipped)`;
+}
+
+/** pytest's default suite name: every case of a run sits under it, whatever its file. */
+const PYTEST_SUITE = 'pytest';
+
+/**
+ * Suites and names as the runner's users know them. pytest puts every case under one suite
+ * "pytest" with a dotted classname (tests.test_comments, tests.test_cart.TestCart): the file
+ * becomes the suite and the classes the class, so ids read as pytest node ids
+ * (tests/test_comments.py::test_list_comments). Other runners' suites are kept as written.
+ */
+export function runnerNames(c: { suite: string; className?: string; file?: string }): { suite: string; className?: string; file?: string } {
+  if (c.suite !== PYTEST_SUITE || !c.className) return { suite: c.suite, className: c.className, file: c.file };
+  const parts = c.className.split('.').filter(Boolean);
+  const fromFile = c.file?.replace(/\\/g, '/').replace(/\.py$/, '').split('/');
+  const moduleLength = fromFile && fromFile.every((m, i) => parts[i] === m) ? fromFile.length : firstClassIndex(parts);
+  const file = c.file ?? `${parts.slice(0, moduleLength).join('/')}.py`;
+  const classes = parts.slice(moduleLength);
+  return { suite: file, ...(classes.length ? { className: classes.join('::') } : {}), file };
+}
+
+/** Where the module path of a dotted Python classname ends: at its first capitalized part (a class). */
+function firstClassIndex(parts: string[]): number {
+  const i = parts.findIndex((p, k) => k > 0 && /^[A-Z]/.test(p));
+  return i < 0 ? parts.length : i;
 }
 
 /** `time` in seconds, as runners write it ("0.013", "1,234.5"), to milliseconds. */

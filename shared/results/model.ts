@@ -38,7 +38,21 @@ export const TestCase = z.object({
 });
 export type TestCase = z.infer<typeof TestCase>;
 
-export const RejectedFile = z.object({ path: z.string(), reason: z.string() });
+/** What the suites of a file declared although they listed no case: the results that are missing. */
+export const DeclaredCounts = z.object({
+  tests: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type DeclaredCounts = z.infer<typeof DeclaredCounts>;
+
+export const RejectedFile = z.object({
+  path: z.string(),
+  reason: z.string(),
+  /** Set when the file's suites declare cases they do not list: the cycle cannot pass on it. */
+  declared: DeclaredCounts.optional(),
+});
 export type RejectedFile = z.infer<typeof RejectedFile>;
 
 /** Totals of a run; `tests` counts every case, `flaky` cases are also counted as passed. */
@@ -70,6 +84,7 @@ export const FileRead = z.object({
   tests: z.number().int().nonnegative(),
   format: z.string().optional(),
   error: z.string().optional(),
+  declared: DeclaredCounts.optional(),
 });
 export type FileRead = z.infer<typeof FileRead>;
 

@@ -87,7 +87,9 @@ describe('the dashboard of the example loop, opened while it runs', () => {
     const whys = await database.locator('ol.whys > li > strong').allTextContents();
     expect(whys[0]).toBe('Why did 10 tests fail?');
     expect(whys.length).toBeGreaterThanOrEqual(3);
-    expect(await database.locator('ul.why-evidence code').allTextContents()).toContain('migrate: 001_products.json: created table products (4 rows)');
+    const evidence = await database.locator('ul.why-evidence code').allTextContents();
+    // Which steps the whys keep depends on what the service's log held by then; each names the missing table.
+    expect(evidence.some((e) => e.includes('orders')), JSON.stringify(evidence)).toBe(true);
     expect(await database.locator('.root').textContent()).toContain('add or run the migration that creates "orders"');
     expect(await page.locator('article.cluster[data-category="test-defect"] h3').textContent()).toMatch(/^test-defect: 1 test/);
     const totals = (await cells(page, 'table.totals tbody tr'))[0]!;

@@ -2,10 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type Emulators } from '../../shared/local/emulators.js';
-import { createFirestore, FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
+import { LocalEnvironment } from '../../shared/local/environment.js';
+import type { FirestoreLoopStore } from '../../shared/adapters/firestore/loop-store.js';
 import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
 import { runJob, JOB_EXIT } from '../../shared/chain/test-job/run-job.js';
 import { readResultFiles } from '../../shared/results/ingest.js';
@@ -13,13 +12,14 @@ import { caseId, type TestCase } from '../../shared/results/model.js';
 import { silentLogger } from '../../shared/adapters/json-logger.js';
 import { systemClock, type Publisher } from '../../shared/ports/services.js';
 import { loopDoc } from '../support/docs.js';
+import { analyzeWithRules } from '../../shared/analysis/rule-based-analyzer.js';
+import { readFile } from 'node:fs/promises';
 
 /**
  * The test job from result files to Firestore on the emulator: what it stores is read back
  * the way the analyze step reads it.
  */
-let emulators: Emulators;
-let firestore: Firestore;
+let environment: LocalEnvironment;
 let store: FirestoreLoopStore;
 let dir: string;
 const published: Array<{ topic: string; message: unknown }> = [];
@@ -32,16 +32,13 @@ const publisher: Publisher = {
 const record = () => createRecordResults({ store, publisher, clock: systemClock, log: silentLogger });
 
 beforeAll(async () => {
-  emulators = await startEmulators();
-  Object.assign(process.env, emulators.env);
-  firestore = createFirestore({ projectId: `demo-it-job-${randomUUID().slice(0, 8)}` });
-  store = new FirestoreLoopStore(firestore);
+  environment = await LocalEnvironment.start({ projectId: `demo-it-job-${randomUUID().slice(0, 8)}` });
+  store = environment.store;
   dir = await mkdtemp(path.join(tmpdir(), 'tdl-job-it-'));
 }, 90_000);
 
 afterAll(async () => {
-  await firestore?.terminate();
-  await emulators?.stop();
+  await environment?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -96,7 +93,7 @@ async function job(loopId: string, jobId: string, files: Record<string, string>)
 }
 
 async function chunkDocs(loopId: string): Promise<string[]> {
-  const snap = await firestore.collection('loops').doc(loopId).collection('cycles').doc('1').collection('results').get();
+  const snap = await environment.firestore.collection('loops').doc(loopId).collection('cycles').doc('1').collection('results').get();
   return snap.docs.map((d) => d.id);
 }
 
@@ -144,6 +141,24 @@ describe('the test job stores what the result files hold, streamed into chunks',
     expect(await chunkDocs('job-files')).toHaveLength(cycle!.resultChunks);
     const finished = published.find((p) => p.topic === 'tests-finished' && (p.message as { loopId: string }).loopId === 'job-files');
     expect(finished?.message).toMatchObject({ totals: { tests: 6500 }, resultChunks: cycle!.resultChunks });
+  });
+
+  it('a file whose suite declares tests but lists none is a problem with its counts, and the cycle cannot pass on it', async () => {
+    await testingCycle('job-declared', 'job-declared-c1');
+    const cutShort = await readFile(path.join(import.meta.dirname, '../fixtures/results/pytest-cut-short.xml'), 'utf8');
+    const passing = '<testsuite name="smoke" tests="2"><testcase name="home" time="0.2"/><testcase name="health" time="0.1"/></testsuite>';
+    const { exitCode, run, cwd } = await job('job-declared', 'job-declared-c1', { 'pytest.xml': cutShort, 'smoke.xml': passing });
+    const declared = { tests: 14, failures: 4, errors: 0, skipped: 1 };
+    expect(exitCode).toBe(JOB_EXIT.testsFailed);
+    expect(run.totals).toMatchObject({ tests: 2, passed: 2 });
+    expect(run.rejected).toEqual([{ path: path.join(cwd, 'pytest.xml'), reason: expect.stringContaining('suite "pytest" declares 14 tests (4 failures, 0 errors, 1 skipped) but lists no <testcase>'), declared }]);
+
+    const [loop, cycle] = [await store.getLoop('job-declared'), await store.getCycle('job-declared', 1)];
+    expect(cycle?.rejected).toEqual(run.rejected);
+    const { facts } = analyzeWithRules({ loop: loop!, cycle: cycle!, cases: await store.readResults('job-declared', 1), previous: null, labels: [] });
+    expect(facts.passRate).toBe(1);
+    expect(facts.criteriaMet).toBe(false);
+    expect(facts.unmet).toEqual([`${path.join(cwd, 'pytest.xml')}: its suites declare 14 tests but list none`]);
   });
 
   it('a run of the job after one that stored more chunks leaves only its own', async () => {

@@ -2,8 +2,9 @@ import { Firestore, Timestamp, type DocumentReference, type Transaction } from '
 import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../domain/model.js';
 import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
-import { TransientError } from '../../kernel/errors.js';
+import { ConfigError, TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
+import { ClusterLabel, labelId } from '../../domain/labels.js';
 
 /** Cases per chunk document are bounded by size, not count: each chunk stays near 256 KB. */
 const CHUNK_TARGET_BYTES = 256 * 1024;
@@ -50,12 +51,24 @@ export function isTransientFirestoreError(error: unknown): boolean {
   return TRANSIENT_CODES.has(code) || (code === 3 && LOST_TRANSACTION.test((error as Error).message ?? ''));
 }
 
-/** Creates the Firestore client once per instance; settings come from the environment (emulator host, project). */
-export function createFirestore(options: { projectId: string; databaseId?: string }): Firestore {
+/**
+ * Creates the Firestore client once per instance. Without `emulatorHost` the client finds the
+ * emulator itself from FIRESTORE_EMULATOR_HOST (a function instance, the test job). With it,
+ * the client talks to that emulator; since the library prefers the variable to any setting, a
+ * variable that names another emulator is refused here instead of being obeyed in silence.
+ */
+export function createFirestore(options: { projectId: string; databaseId?: string; emulatorHost?: string }): Firestore {
+  const fromEnv = process.env.FIRESTORE_EMULATOR_HOST;
+  if (options.emulatorHost && fromEnv && fromEnv !== options.emulatorHost) {
+    throw new ConfigError(
+      `FIRESTORE_EMULATOR_HOST is ${fromEnv} in this process, but its Firestore client is meant for the emulator at ${options.emulatorHost}: the client would obey the variable; unset PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST`,
+    );
+  }
   return new Firestore({
     projectId: options.projectId,
     databaseId: options.databaseId ?? '(default)',
     ignoreUndefinedProperties: true,
+    ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false, universeDomain: 'googleapis.com' } : {}),
   });
 }
 
@@ -127,7 +140,8 @@ export class FirestoreLoopStore implements LoopStore {
   }
 
   async putLoop(loop: LoopDoc, options: { reset: boolean }): Promise<void> {
-    if (options.reset) await this.db.recursiveDelete(this.loopRef(loop.loopId));
+    // A person's labels outlive a reset: what they taught applies to the loop's next run too.
+    if (options.reset) await this.db.recursiveDelete(this.loopRef(loop.loopId).collection('cycles'));
     await this.loopRef(loop.loopId).set(loop);
   }
 
@@ -245,6 +259,15 @@ export class FirestoreLoopStore implements LoopStore {
   async cyclesDoneSince(since: string): Promise<CycleDoc[]> {
     const snap = await this.db.collectionGroup('cycles').where('phase', '==', 'done').where('phaseAt.done', '>=', since).get();
     return snap.docs.map((d) => CycleDoc.parse(d.data()));
+  }
+
+  async putLabel(loopId: string, label: ClusterLabel): Promise<void> {
+    await this.loopRef(loopId).collection('labels').doc(labelId(label.signature)).set(ClusterLabel.parse(label));
+  }
+
+  async listLabels(loopId: string): Promise<ClusterLabel[]> {
+    const snap = await this.loopRef(loopId).collection('labels').get();
+    return snap.docs.map((d) => ClusterLabel.parse(d.data())).sort((a, b) => a.labelledAt.localeCompare(b.labelledAt));
   }
 
   async activeCycles(): Promise<CycleDoc[]> {

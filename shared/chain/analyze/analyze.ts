@@ -8,9 +8,13 @@ import { outboxMessage } from '../lifecycle/outbox.js';
 import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
 import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import type { ServiceLogs } from '../../ports/service-logs.js';
+import { readServiceLog } from './service-log.js';
 
 export interface AnalyzeDeps extends StepDeps {
   analyzer: CycleAnalyzer;
+  /** What the services printed (local files, Cloud Logging); without it the five whys use the deploy's excerpt only. */
+  serviceLogs?: ServiceLogs;
 }
 
 /** analyze, on tests-finished: reads the cycle's results, analyzes them, moves the cycle to reporting. */
@@ -24,15 +28,8 @@ export function createAnalyze(deps: AnalyzeDeps) {
     }
     if (cycle.phase === 'superseded') return { kind: 'ignored', detail: `cycle ${n} was superseded: not analyzed` };
 
-    // Pure and repeatable, so it runs before the transaction; only one delivery's result is stored.
-    let computed: Computed | null = null;
-    if (cycle.phase === 'analyzing') {
-      const started = performance.now();
-      const cases = await deps.store.readResults(loopId, n);
-      const previous = await previousCycle(deps, loopId, n);
-      computed = { ...deps.analyzer({ loop, cycle, cases, previous }), analysisMs: 0 };
-      computed.analysisMs = Math.round(performance.now() - started);
-    }
+    // Repeatable, so it runs before the transaction; only one delivery's result is stored.
+    const computed = cycle.phase === 'analyzing' ? await compute(deps, loop, cycle) : null;
 
     const plan = await handleOnce<StepPlan>(deps, {
       step: STEP,
@@ -48,6 +45,19 @@ export function createAnalyze(deps: AnalyzeDeps) {
 }
 
 type Computed = AnalyzerOutput & { analysisMs: number };
+
+/** Reads what the analysis needs (the cycle's cases, the previous cycle's, the loop's labels) and runs it. */
+async function compute(deps: AnalyzeDeps, loop: LoopDoc, cycle: CycleDoc): Promise<Computed> {
+  const started = performance.now();
+  const [cases, previous, labels, serviceLog] = await Promise.all([
+    deps.store.readResults(loop.loopId, cycle.n),
+    previousCycle(deps, loop.loopId, cycle.n),
+    deps.store.listLabels(loop.loopId),
+    deps.serviceLogs ? readServiceLog(deps.serviceLogs, cycle, deps.clock.now(), deps.log) : undefined,
+  ]);
+  const output = await deps.analyzer({ loop, cycle, cases, previous, labels, serviceLog });
+  return { ...output, analysisMs: Math.round(performance.now() - started) };
+}
 
 /** The pure part of analyze: the stored analysis and the cycle's move to reporting. */
 export function planAnalyze(view: TxView, loop: LoopDoc, n: number, computed: Computed | null, now: Date): TxPlan<StepPlan & { claim?: false }> {

@@ -46,7 +46,7 @@ async function afterCommit<P extends ToPublish>(deps: StepDeps, loopId: string, 
 }
 
 /** How a delivery went: it claimed the fact and did the step's work, or it found nothing to do. */
-export type Handled<P extends StepPlan> = (P & { claimed: true }) | (StepPlan & { claimed: false });
+export type Handled<P extends StepPlan> = (P & { claimed: true }) | (StepPlan & Partial<Omit<P, keyof StepPlan>> & { claimed: false });
 
 /** A step that handles a fact once, whatever the number of deliveries. */
 export interface HandledOnce<P extends StepPlan> {

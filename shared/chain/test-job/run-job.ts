@@ -106,5 +106,7 @@ export async function runJob(options: JobOptions): Promise<{ exitCode: number; r
   const summary: RunSummary = { totals: run.totals, suites: run.suites, files: run.files, rejected: run.rejected };
   if (outcome.kind !== 'done') return { exitCode: JOB_EXIT.notRecorded, run: summary, crashed };
   if (crashed) return { exitCode: JOB_EXIT.crashed, run: summary, crashed };
-  return { exitCode: t.failed + t.errors > 0 ? JOB_EXIT.testsFailed : JOB_EXIT.passed, run: summary, crashed };
+  // A file whose suites declare tests they do not list is missing results: not a pass.
+  const missing = summary.rejected.some((r) => r.declared);
+  return { exitCode: t.failed + t.errors > 0 || missing ? JOB_EXIT.testsFailed : JOB_EXIT.passed, run: summary, crashed };
 }

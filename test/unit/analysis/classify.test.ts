@@ -29,6 +29,20 @@ describe('classifyFailure: root cause over exception type', () => {
     expect(classifyFailure({ test: 't', ...failure }).category).toBe(category);
   });
 
+  it.each([
+    ['a Java wrapper that timed out over an unresolved host', { message: 'java.util.concurrent.ExecutionException: request timed out', details: 'java.util.concurrent.ExecutionException: request timed out\n\tat com.acme.X.call(X.java:10)\nCaused by: java.net.UnknownHostException: rates.example\n\t... 12 more' }, 'network'],
+    ['a Python chain whose first section is the deepest', { details: "KeyError: 'PAYMENTS_URL'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"app/boot.py\", line 3, in boot\nTimeoutError: boot timed out" }, 'configuration'],
+    ['a Node [cause] under a generic wrapper', { details: "Error: seeding timed out\n    at seed (file:///t/seed.mjs:3:9) {\n  [cause]: error: relation \"tenants\" does not exist\n}" }, 'database'],
+    ['a refused connection made by a database client', { message: 'Error: connect ECONNREFUSED 10.0.0.9:7000', details: 'Error: connect ECONNREFUSED 10.0.0.9:7000\n    at node_modules/pg-pool/index.js:45:11' }, 'database'],
+    ['an assertion on a 500 whose printed body names a table', { message: 'AssertionError: expected 500 to be 200', output: 'body: {"error":"no such table: invoices"}' }, 'database'],
+    ['a timed-out expect that shows what the page held', { message: 'Error: Timed out 5000ms waiting for expect(locator).toHaveText(expected)', details: 'Error: Timed out 5000ms waiting for expect(locator).toHaveText(expected)\n\nExpected string: "3 items"\nReceived string: "2 items"' }, 'product-defect'],
+    ['a timed-out expect that ended on the login page', { details: 'Error: Timed out 5000ms waiting for expect(page).toHaveURL(expected)\n\nExpected string: "https://x.example/home"\nReceived string: "https://x.example/signin?next=%2Fhome"' }, 'auth'],
+    ["an AttributeError in the test's innermost Python frame", { details: 'Traceback (most recent call last):\n  File "/src/tests/test_x.py", line 9, in test_x\n    self.api.get()\nAttributeError: \'XTests\' object has no attribute \'api\'' }, 'test-defect'],
+    ['the same AttributeError raised inside the product', { details: 'Traceback (most recent call last):\n  File "/src/tests/test_x.py", line 9, in test_x\n    api.get()\n  File "/src/app/client.py", line 40, in get\n    return self.session.send()\nAttributeError: \'NoneType\' object has no attribute \'send\'' }, 'unknown'],
+  ])('reads the whole cause chain: %s', (_name, failure, category) => {
+    expect(classifyFailure({ test: 't', ...failure }).category).toBe(category);
+  });
+
   it("tries the loop config's rules before the built-in ones", () => {
     const rules = [ClassificationRule.parse({ category: 'network', pattern: 'upstream flux capacitor', confidence: 0.9, why: 'ours' })];
     expect(classifyFailure({ test: 't', message: 'expected 200 but got 503: upstream flux capacitor offline' }, rules)).toMatchObject({ category: 'network', confidence: 0.9, rule: 'ours' });

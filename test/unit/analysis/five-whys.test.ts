@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterFailures } from '../../../shared/analysis/clusters.js';
-import { fiveWhys, type WhyContext } from '../../../shared/analysis/five-whys.js';
+import { fiveWhys, type FiveWhys, type WhyContext } from '../../../shared/analysis/five-whys.js';
 import { explainClusters, type Analyzer } from '../../../shared/analysis/analyzer-port.js';
 import { ruleBasedExplainer } from '../../../shared/analysis/rule-based-analyzer.js';
 import { tc } from './cases.js';
@@ -66,7 +66,7 @@ describe('fiveWhys', () => {
 describe('the analyzer port', () => {
   const cluster = clusterOf('Error: Unexpected server response: 403', 3);
   const ctx: WhyContext = { commit: 'c1', services: healthy };
-  const model = (answer: () => Promise<{ whys: never[] } | ReturnType<typeof fiveWhys>>): Analyzer => ({ name: 'fake-model', explain: answer });
+  const model = (answer: () => Promise<FiveWhys>): Analyzer => ({ name: 'fake-model', explain: answer });
 
   it('the rule-based analyzer implements it', async () => {
     expect(await ruleBasedExplainer.explain(cluster, ctx)).toEqual(fiveWhys(cluster, ctx));
@@ -75,11 +75,50 @@ describe('the analyzer port', () => {
   it.each([
     ['answers', model(async () => ({ whys: [{ question: 'q', answer: 'a', evidence: [] }], rootCause: 'r', fix: 'f' })), 'fake-model'],
     ['throws', model(async () => Promise.reject(new Error('quota exceeded'))), 'rules'],
-    ['answers with no steps', model(async () => ({ whys: [], rootCause: '', fix: '' }) as never), 'rules'],
+    ['answers with no steps', model(async () => ({ whys: [], rootCause: '', fix: '' })), 'rules'],
   ])('a model that %s: the cluster is explained by %s', async (_name, analyzer, by) => {
     const [explained] = await explainClusters(analyzer, [cluster], ctx, ruleBasedExplainer);
     expect(explained!.analyzer).toBe(by);
     expect(explained!.whys.length).toBeGreaterThan(0);
     expect(explained!.count).toBe(3);
+  });
+});
+
+describe('fiveWhys past the symptom, on a third-party server', () => {
+  /** json-server 0.17.4 as it printed at start and during the run, with the four comments tests failing. */
+  const log = [
+    '  \\{^_^}/ hi!',
+    '  Loading served-db.json',
+    '  Done',
+    '  Resources',
+    '  http://127.0.0.1:3999/posts',
+    '  http://127.0.0.1:3999/profile',
+    '  Home',
+    '  http://127.0.0.1:3999',
+    '\x1b[0mGET /comments \x1b[33m404\x1b[0m 5.901 ms - 2\x1b[0m',
+    '\x1b[0mPOST /comments \x1b[33m404\x1b[0m 29.659 ms - 2\x1b[0m',
+    '\x1b[0mGET /posts \x1b[32m200\x1b[0m 8.052 ms - 219\x1b[0m',
+    '\x1b[0mGET /profile \x1b[32m200\x1b[0m 3.031 ms - 42\x1b[0m',
+  ].join('\n');
+  const cases = [
+    tc('test_list_comments', { status: 'failed', message: 'assert 404 == 200\n +  where 404 = <Response [404]>.status_code', details: '        r = api.get(f"{base_url}/comments")\n>       assert r.status_code == 200\nE       assert 404 == 200\n\ntests/test_comments.py:3: AssertionError' }),
+    tc('test_create_comment', { status: 'failed', message: 'assert 404 == 201', details: '        r = api.post(f"{base_url}/comments", json={"postId": 2})\n>       assert r.status_code == 201\nE       assert 404 == 201\n\ntests/test_comments.py:18: AssertionError' }),
+  ];
+
+  it('says which requests failed while others passed, and what the server said it serves', () => {
+    const [cluster] = clusterFailures(cases);
+    const chain = fiveWhys(cluster!, { commit: 'c1', services: healthy, serviceLog: log, previousFailing: [] });
+    expect(chain.whys.map((w) => w.question)).toEqual(['Why did 2 tests fail?', 'Why is that a product-defect failure?', 'Which requests failed, and did similar ones pass?', 'Does the service serve /comments?', 'Is it new?']);
+    expect(chain.whys[2]!.answer).toBe('GET /comments, POST /comments answered 404, while the same service answered /posts, /profile with 200: the service ran, only /comments failed');
+    expect(chain.whys[3]).toEqual({ question: 'Does the service serve /comments?', answer: 'no: at start it listed the resources it serves, /posts, /profile, and /comments is not among them', evidence: ['http://127.0.0.1:3999/posts', 'http://127.0.0.1:3999/profile'] });
+    expect(chain.rootCause).toBe('the service does not serve /comments: GET /comments, POST /comments answered 404, and what it listed at start (/posts, /profile) lacks it');
+  });
+
+  it('says "unknown" rather than invent a step when the service printed nothing', () => {
+    const [cluster] = clusterFailures(cases);
+    const chain = fiveWhys(cluster!, { commit: 'c1', services: [] });
+    expect(chain.whys.map((w) => w.question)).toEqual(['Why did 2 tests fail?', 'Why is that a product-defect failure?', 'Which requests failed, and did similar ones pass?']);
+    expect(chain.whys[2]!.answer).toContain("whether the service's other endpoints answered is unknown");
+    expect(chain.rootCause).toBe('/comments answered 404 (GET /comments, POST /comments); why the service does not serve it is unknown: its output does not list what it serves');
   });
 });

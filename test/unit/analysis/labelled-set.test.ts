@@ -5,34 +5,70 @@ import { z } from 'zod';
 import { classifyFailure } from '../../../shared/analysis/classify.js';
 import { CATEGORIES } from '../../../shared/config/categories.js';
 
-const Labelled = z.object({ runner: z.string(), test: z.string(), message: z.string(), details: z.string(), label: z.enum(CATEGORIES) });
-const rows = readFileSync(path.join(import.meta.dirname, '../../fixtures/failures/labelled.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => Labelled.parse(JSON.parse(line)));
+const Labelled = z.object({
+  runner: z.string(),
+  test: z.string(),
+  message: z.string(),
+  details: z.string(),
+  /** What the test printed (system-out), where the runner keeps a response body or a log line. */
+  output: z.string().optional(),
+  label: z.enum(CATEGORIES),
+});
+type Row = z.infer<typeof Labelled>;
 
-describe('classification on the labelled set (pytest, jest, vitest, node, JUnit 5, Go, Playwright)', () => {
+function read(file: string): Row[] {
+  return readFileSync(path.join(import.meta.dirname, '../../fixtures/failures', file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line, i) => {
+      const parsed = Labelled.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.message}`);
+      return parsed.data;
+    });
+}
+
+const RUNNERS_WE_READ = ['pytest', 'jest', 'vitest', 'node', 'junit5', 'go', 'playwright'];
+
+/**
+ * The labelled sets, by when they were written. `labelled.jsonl` grew together with the rules
+ * (a regression guard); `written-before-rule-changes.jsonl` was written and measured before the
+ * rules it then drove were changed; `held-out.jsonl` was written after the rules were frozen,
+ * with runners and projects none of the others have, and measured once: it estimates accuracy
+ * on unseen input, so no rule may be changed to pass it.
+ */
+const SPLITS = [
+  { name: 'grew with the rules', file: 'labelled.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
+  { name: 'written before the rule changes', file: 'written-before-rule-changes.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
+  { name: 'held out, written after the rules were frozen', file: 'held-out.jsonl', minRows: 30, runners: [], minOverall: null, minPerCategory: null },
+] as const;
+
+function table(rows: Row[]): { text: string; correct: number; per: Record<string, { n: number; correct: number }> } {
   const results = rows.map((r) => ({ ...r, got: classifyFailure(r).category }));
-  const per = Object.fromEntries(
-    CATEGORIES.map((c) => {
-      const of = results.filter((r) => r.label === c);
-      return [c, { n: of.length, correct: of.filter((r) => r.got === c).length }];
-    }),
-  );
+  const per: Record<string, { n: number; correct: number }> = {};
+  for (const c of CATEGORIES) {
+    const of = results.filter((r) => r.label === c);
+    if (of.length > 0) per[c] = { n: of.length, correct: of.filter((r) => r.got === c).length };
+  }
+  const correct = results.filter((r) => r.got === r.label).length;
+  const lines = Object.entries(per).map(([c, v]) => `${c.padEnd(15)} ${String(v.correct).padStart(3)}/${String(v.n).padEnd(3)} ${((v.correct / v.n) * 100).toFixed(1)} %`);
+  lines.push(`${'overall'.padEnd(15)} ${String(correct).padStart(3)}/${String(results.length).padEnd(3)} ${((correct / results.length) * 100).toFixed(1)} %`);
+  const misses = results.filter((r) => r.got !== r.label).map((r) => `  ${r.label} read as ${r.got}: ${r.runner} ${r.test}`);
+  return { text: `${lines.join('\n')}${misses.length ? `\nmisses:\n${misses.join('\n')}` : ''}`, correct, per };
+}
 
-  it('covers every category with real runners\' output', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(60);
-    for (const c of CATEGORIES) expect(per[c]!.n, c).toBeGreaterThanOrEqual(4);
-    expect(new Set(rows.map((r) => r.runner))).toEqual(new Set(['pytest', 'jest', 'vitest', 'node', 'junit5', 'go', 'playwright']));
+describe.each(SPLITS)('classification on the labelled set $name ($file)', (split) => {
+  const rows = read(split.file);
+
+  it("covers every category with real runners' output", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(split.minRows);
+    for (const c of CATEGORIES) expect(rows.filter((r) => r.label === c).length, c).toBeGreaterThanOrEqual(4);
+    for (const runner of split.runners) expect(rows.some((r) => r.runner === runner), runner).toBe(true);
   });
 
-  it('is at least 90 % accurate overall and 75 % in every category', () => {
-    const table = Object.entries(per).map(([c, v]) => `${c.padEnd(15)} ${String(v.correct).padStart(3)}/${String(v.n).padEnd(3)} ${((v.correct / v.n) * 100).toFixed(1)} %`);
-    table.push(`${'overall'.padEnd(15)} ${String(results.filter((r) => r.got === r.label).length).padStart(3)}/${String(results.length).padEnd(3)}`);
-    const misses = results.filter((r) => r.got !== r.label).map((r) => `${r.label} read as ${r.got}: ${r.runner} ${r.test}`);
-    console.log(`accuracy per category:\n${table.join('\n')}\n${misses.join('\n')}`);
-    const correct = results.filter((r) => r.got === r.label).length;
-    expect(correct / results.length).toBeGreaterThanOrEqual(0.9);
-    for (const [c, v] of Object.entries(per)) expect(v.correct / v.n, c).toBeGreaterThanOrEqual(0.75);
+  it('prints its accuracy per category and meets its targets', () => {
+    const { text, correct, per } = table(rows);
+    console.log(`accuracy per category, ${split.name} (${split.file}):\n${text}`);
+    if (split.minOverall !== null) expect(correct / rows.length).toBeGreaterThanOrEqual(split.minOverall);
+    if (split.minPerCategory !== null) for (const [c, v] of Object.entries(per)) expect(v.correct / v.n, c).toBeGreaterThanOrEqual(split.minPerCategory);
   });
 });

@@ -47,7 +47,7 @@ describe('infra/ agrees with the code, checked offline', () => {
     const service = (fn.service_config as Array<Record<string, unknown>>)[0]!;
     expect(service.service_account_email).toBe('${google_service_account.fn[each.key].email}');
     // Entry points are identifiers (no hyphen); deployed names and accounts are lowercase.
-    for (const [name, { entry_point }] of Object.entries((await topologyVars()).functions)) {
+    for (const [name, { entry_point }] of Object.entries((await topologyVars()).functions as unknown as Record<string, { entry_point: string }>)) {
       expect(entry_point, name).toMatch(/^[A-Za-z_$][A-Za-z0-9_$]*$/);
       expect(`tdl-fn-${name}`, 'a service account id').toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
     }

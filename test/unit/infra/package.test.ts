@@ -37,7 +37,7 @@ describe('the packed package installs into an empty project and its tdl runs', (
     await mkdir(out);
     const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 64 * 1024 * 1024 });
     const packed = await npm(['pack', '--json', '--pack-destination', out], source);
-    const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const { filename, files } = (JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
     const shipped = files.map((f) => f.path);
     // Built by prepack, and only what a user runs: no sources, tests or benches.
     expect(shipped).toEqual(expect.arrayContaining(['bin/tdl.js', 'dist/cli/commands/main.js', 'dist/functions/index.js', 'dist/shared/composition.js', 'package.json', 'infra/test-job/Dockerfile']));

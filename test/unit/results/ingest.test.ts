@@ -136,6 +136,78 @@ describe('what is not a test report is refused with a reason, never read as zero
   });
 });
 
+describe('suites that declare tests but list no <testcase>', () => {
+  it.each([
+    ['pytest-cut-short.xml', 'suite "pytest" declares 14 tests (4 failures, 0 errors, 1 skipped) but lists no <testcase>: its results are missing, not zero', { tests: 14, failures: 4, errors: 0, skipped: 1 }],
+    ['jest-junit-no-cases.xml', 'suite "__tests__/checkout.test.js" declares 4 tests (4 failures, 0 errors, 0 skipped) but lists no <testcase>', { tests: 4, failures: 4, errors: 0, skipped: 0 }],
+  ])('%s is a problem with the declared counts, not 0 tests', async (file, reason, declared) => {
+    const run = await readResultFiles([results(file)]);
+    expect(run.rejected).toEqual([{ path: results(file), reason: `${results(file)}: ${reason}${reason.endsWith('zero') ? '' : ': its results are missing, not zero'}`, declared }]);
+    expect(run.files[0]).toMatchObject({ tests: 0, declared });
+    // Nothing of the file is counted, not even the suite it did list.
+    expect(run.totals.tests).toBe(0);
+    expect(run.cases).toEqual([]);
+  });
+
+  it.each(['empty_java-junit.xml', 'empty_jest-junit-empty-testsuite.xml', 'empty_jest-junit.xml', 'empty_phpunit-empty.xml'])('a genuinely empty report (%s, nothing declared) is still read as 0 tests', async (file) => {
+    const run = await readResultFiles([junit(file)]);
+    expect(run.rejected).toEqual([]);
+    expect(run.files[0]).toEqual({ path: junit(file), tests: 0, format: 'junit-xml' });
+  });
+
+  it('a parent suite that declares what its nested suites list is complete (PHPUnit)', async () => {
+    const run = await readResultFiles([results('nested-suites.xml')]);
+    expect(run.rejected).toEqual([]);
+  });
+});
+
+describe('suites and names as each runner\'s users know them', () => {
+  it('pytest: suites are files, classes stay classes, ids read as node ids', async () => {
+    const run = await readResultFiles([results('pytest-three-files.xml')]);
+    expect(run.suites.map((s) => [s.name, s.tests, s.failed])).toEqual([
+      ['tests/test_comments.py', 2, 2],
+      ['tests/test_posts.py', 1, 0],
+      ['tests/api/test_users.py', 2, 0],
+    ]);
+    expect(run.cases.map((c) => [c.suite, c.className, c.name, c.file])).toEqual([
+      ['tests/test_comments.py', undefined, 'test_list_comments', 'tests/test_comments.py'],
+      ['tests/test_comments.py', 'TestCommentThreads', 'test_replies[post-1]', 'tests/test_comments.py'],
+      ['tests/test_posts.py', undefined, 'test_list_posts', 'tests/test_posts.py'],
+      ['tests/api/test_users.py', undefined, 'test_get_user', 'tests/api/test_users.py'],
+      ['tests/api/test_users.py', 'TestUserAdmin', 'test_promote', 'tests/api/test_users.py'],
+    ]);
+  });
+
+  it('pytest JUnit and pytest-json-report give one case the same id', async () => {
+    const { runnerNames } = await import('../../../shared/results/junit-stream.js');
+    const { caseId } = await import('../../../shared/results/model.js');
+    const fromJunit = runnerNames({ suite: 'pytest', className: 'tests.e2e.test_orders.TestOrders' });
+    expect(fromJunit).toEqual({ suite: 'tests/e2e/test_orders.py', className: 'TestOrders', file: 'tests/e2e/test_orders.py' });
+    const json = await readResultFiles([results('pytest-report.json')]);
+    expect(json.cases.map((c) => c.id)).toContain(caseId({ ...fromJunit, name: 'test_create' }));
+  });
+
+  it.each([
+    [{ suite: 'tests/test_comments.py', name: 'test_list_comments', file: 'tests/test_comments.py' }, 'tests/test_comments.py::test_list_comments'],
+    [{ suite: 'tests/test_cart.py', className: 'TestCart::TestEmpty', name: 'test_total[0]', file: 'tests/test_cart.py' }, 'tests/test_cart.py::TestCart::TestEmpty::test_total[0]'],
+    [{ suite: '__tests__/cart.test.js', className: 'cart', name: 'adds an item' }, '__tests__/cart.test.js › adds an item'],
+  ])('reports name %j as %s', async (parts, shown) => {
+    const { caseName } = await import('../../../shared/report/markdown.js');
+    const { caseId } = await import('../../../shared/results/model.js');
+    expect(caseName(caseId(parts))).toBe(shown);
+  });
+
+  it.each([
+    ['python-xunit-pytest.xml', ['tests/test_lib.py', 'custom_classname.py']],
+    ['python-xunit-unittest.xml', ['TestAcme-20251114214921']],
+    ['jest-junit.xml', ['__tests__\\main.test.js', '__tests__\\second.test.js']],
+    ['external_java_junit4-basic.xml', ['Tests.Registration', 'Tests.Authentication']],
+  ])('%s: suites %j', async (file, suites) => {
+    const run = await readResultFiles([junit(file)]);
+    expect(run.suites.map((s) => s.name)).toEqual(suites);
+  });
+});
+
 describe('the stream reader', () => {
   it('gives the same cases whatever the chunk boundaries', async () => {
     const file = results('surefire-reruns.xml');
@@ -147,7 +219,7 @@ describe('the stream reader', () => {
       const { readFile } = await import('node:fs/promises');
       const bytes = await readFile(file);
       await writeFile(copy, bytes);
-      await streamJUnit(copy, DEFAULT_LIMITS, (c) => cases.push(c), undefined, chunk);
+      await streamJUnit(copy, DEFAULT_LIMITS, (c) => void cases.push(c), undefined, chunk);
       return cases;
     };
     const whole = await read();
@@ -168,8 +240,11 @@ describe('findResultFiles', () => {
       'results/html-page.xml',
       'results/html-root.xml',
       'results/jest-json.json',
+      'results/jest-junit-no-cases.xml',
       'results/nested-suites.xml',
+      'results/pytest-cut-short.xml',
       'results/pytest-report.json',
+      'results/pytest-three-files.xml',
       'results/surefire-reruns.xml',
       'results/truncated.xml',
     ]);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createRecordResults, resultSetOf, type JobReport } from '../../../shared/chain/record-results/record-results.js';
-import { silentLogger } from '../../../shared/adapters/json-logger.js';
-import type { Publisher } from '../../../shared/ports/services.js';
-import type { LoopStore } from '../../../shared/ports/loop-store.js';
-import { caseId, type TestCase } from '../../../shared/results/model.js';
-import { RunTally } from '../../../shared/results/tally.js';
-import { cycleDoc, loopDoc } from '../../support/docs.js';
-import { MemoryResultStore } from '../../support/memory-store.js';
-import { TransientError } from '../../../shared/kernel/errors.js';
-import { retryTransient } from '../../../shared/kernel/retry.js';
+import { createRecordResults, resultSetOf, type JobReport } from '../../../../shared/chain/record-results/record-results.js';
+import { silentLogger } from '../../../../shared/adapters/json-logger.js';
+import type { Publisher } from '../../../../shared/ports/services.js';
+import type { LoopStore } from '../../../../shared/ports/loop-store.js';
+import { caseId, type TestCase } from '../../../../shared/results/model.js';
+import { RunTally } from '../../../../shared/results/tally.js';
+import { cycleDoc, loopDoc } from '../../../support/docs.js';
+import { MemoryResultStore } from '../../../support/memory-store.js';
+import { TransientError } from '../../../../shared/kernel/errors.js';
+import { retryTransient } from '../../../../shared/kernel/retry.js';
 
 const clock = { now: () => new Date('2026-11-24T10:10:00.000Z') };
 

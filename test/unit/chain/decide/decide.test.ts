@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planReport } from '../../../shared/chain/decide/decide.js';
-import { planTimeout } from '../../../shared/chain/watchdog/watchdog.js';
-import type { TxView } from '../../../shared/ports/loop-store.js';
-import type { AnalysisFacts } from '../../../shared/domain/decisions.js';
-import { cycleDoc, loopDoc } from '../../support/docs.js';
+import { planReport } from '../../../../shared/chain/decide/decide.js';
+import { planTimeout } from '../../../../shared/chain/watchdog/watchdog.js';
+import type { TxView } from '../../../../shared/ports/loop-store.js';
+import type { AnalysisFacts } from '../../../../shared/domain/decisions.js';
+import { cycleDoc, loopDoc } from '../../../support/docs.js';
 
 const now = new Date('2026-11-24T10:05:00.000Z');
 const facts = (patch: Partial<AnalysisFacts>): AnalysisFacts => ({
@@ -58,7 +58,7 @@ describe('planReport', () => {
   });
 
   it('counts an unpublished message as abandoned only after a while, and not while a sweep holds it', async () => {
-    const { abandoned } = await import('../../../shared/chain/lifecycle/outbox.js');
+    const { abandoned } = await import('../../../../shared/chain/lifecycle/outbox.js');
     const at = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
     const outbox = {
       fresh: { topic: 'loop-events', data: {}, createdAt: at(2), publishedAt: null },
@@ -106,7 +106,7 @@ describe('planTimeout', () => {
 
 describe('escaping what tests print', () => {
   it('keeps markup, links and control characters inert, as a Markdown viewer renders them', async () => {
-    const { escapeMd, code, block } = await import('../../../shared/report/markdown.js');
+    const { escapeMd, code, block } = await import('../../../../shared/report/markdown.js');
     const MarkdownIt = (await import('markdown-it')).default;
     const md = new MarkdownIt({ html: true, linkify: true });
     const evil = '<script>alert(1)</script> [click](http://evil.example/) ![x](http://evil.example/x.png) see https://evil.example/y | a | \u0007\u001b[31m `tick`';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planDeployFinished } from '../../../shared/chain/run-tests/run-tests.js';
-import type { TxView } from '../../../shared/ports/loop-store.js';
-import { cycleDoc, deployFinished, loopDoc } from '../../support/docs.js';
+import { planDeployFinished } from '../../../../shared/chain/run-tests/run-tests.js';
+import type { TxView } from '../../../../shared/ports/loop-store.js';
+import { cycleDoc, deployFinished, loopDoc } from '../../../support/docs.js';
 
 const now = new Date('2026-11-24T10:02:00.000Z');
 const ctx = (messageId = 'm1') => ({

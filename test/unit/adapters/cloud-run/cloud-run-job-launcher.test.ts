@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CloudRunJobLauncher, EXECUTIONS_SCANNED, type CloudRunJobClients, type ExecutionView } from '../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
-import { InvalidInputError, TransientError } from '../../../shared/kernel/errors.js';
+import { CloudRunJobLauncher, EXECUTIONS_SCANNED, type CloudRunJobClients, type ExecutionView } from '../../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
+import { InvalidInputError, TransientError } from '../../../../shared/kernel/errors.js';
 
 const JOB = 'projects/shop-staging/locations/us-central1/jobs/tdl-tests';
 
