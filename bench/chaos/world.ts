@@ -53,8 +53,8 @@ export class World extends PlayedChain {
         const host = this.hosts.find((h) => h.name === sub.function)!;
         await this.pubsub.topic(sub.topic).createSubscription(`${sub.name}-copy-${copy}`, {
           ackDeadlineSeconds: sub.ackDeadlineSeconds,
+          // No retry policy, as ensureTopology (shared/local/topology-setup.ts) says why.
           pushConfig: { pushEndpoint: `${host.url}projects/${this.projectId}/topics/${sub.topic}` },
-          retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
         });
       }
     }

@@ -53,37 +53,64 @@ export interface FunctionServerOptions {
   onOutput?: (name: FunctionName, line: string) => void;
 }
 
+/** How long a push waits at the front for a process that is starting, as Cloud Run holds a request for a starting instance. */
+const HOLD_WHILE_STARTING_MS = 60_000;
+
 /**
  * What Pub/Sub pushes to, in front of a function's process, as Cloud Run's front end is in
- * the cloud: while the process is down or restarting, a push gets a 503 and is retried with
- * its subscription's backoff. Without it the push would meet a refused connection, and the
- * Pub/Sub emulator stops pushing a message whose delivery was refused a few times (measured:
- * not retried, not dead-lettered, in 4 minutes), where real Pub/Sub retries it by the
- * subscription's retry policy: under load, where restarts are slow, that lost deployments.
+ * the cloud: while the process is down or starting, a push waits for it (Cloud Run holds a
+ * request while an instance starts) and gets a 503 only past HOLD_WHILE_STARTING_MS or when
+ * the process dies under it; a 503 is retried by Pub/Sub. Without it the push met a refused
+ * connection, and the emulator gave up on the message after a few tries.
  */
 class FunctionFront {
   private server?: Server;
   private readonly agent = new Agent({ keepAlive: true });
   /** The port of the process behind it; 0 while there is none. */
-  target = 0;
+  private target = 0;
+  private up?: { promise: Promise<void>; resolve: () => void };
 
-  constructor(private readonly name: string) {}
+  constructor(private readonly name: string) {
+    this.down();
+  }
+
+  /** The process is gone (killed, stopping): pushes from now on wait for the next one. */
+  down(): void {
+    this.target = 0;
+    if (!this.up) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.up = { promise, resolve };
+    }
+  }
+
+  /** A process listens on `port`: the pushes waiting for it go through. */
+  ready(port: number): void {
+    this.target = port;
+    this.up?.resolve();
+    this.up = undefined;
+  }
 
   async listen(port: number): Promise<void> {
-    this.server = createServer((req, res) => this.forward(req, res));
+    this.server = createServer((req, res) => void this.forward(req, res));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());
     });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse): void {
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const unavailable = (why: string) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
       res.end(`function ${this.name} unavailable: ${why}\n`);
     };
-    if (!this.target) return unavailable('restarting');
+    if (!this.target && this.up) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.up.promise, new Promise((r) => (timer = setTimeout(r, HOLD_WHILE_STARTING_MS)))]);
+      clearTimeout(timer);
+    }
+    if (!this.target) return unavailable(`not started within ${HOLD_WHILE_STARTING_MS / 1000} s`);
     const upstream = request(
       { host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
       (answer) => {
@@ -92,12 +119,14 @@ class FunctionFront {
         answer.on('aborted', () => res.destroy());
       },
     );
-    // The process died or is not listening yet (refused, reset, hang-up): retried later.
+    // The process died under the request (reset, hang-up): that delivery failed, Pub/Sub retries it.
     upstream.on('error', (error) => unavailable(error.message));
     req.pipe(upstream);
   }
 
   async close(): Promise<void> {
+    this.down();
+    this.up?.resolve();
     this.agent.destroy();
     this.server?.closeAllConnections();
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
@@ -127,7 +156,7 @@ async function startFunctionHost(name: FunctionName, options: FunctionServerOpti
   const spawn = async () => {
     const inner = await freePort();
     const group = await startFunctionServer(name, inner, options);
-    front.target = inner;
+    front.ready(inner);
     return group;
   };
   const host: FunctionHost = {
@@ -136,7 +165,7 @@ async function startFunctionHost(name: FunctionName, options: FunctionServerOpti
     url: `http://127.0.0.1:${port}/`,
     process: await spawn(),
     async restart() {
-      front.target = 0;
+      front.down();
       host.process.kill();
       await host.process.wait();
       // A start can fail (a slow machine): try again before giving up, so a restart never
@@ -152,7 +181,6 @@ async function startFunctionHost(name: FunctionName, options: FunctionServerOpti
       }
     },
     async stop() {
-      front.target = 0;
       await host.process.stop();
       await front.close();
     },
