@@ -81,6 +81,8 @@ export interface ResultSets {
 /** What makes delivery at-least-once safe: the outbox marks, the dedup records, the rejected log. */
 export interface DeliveryRecords {
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  /** The dedup record as last committed, read outside any transaction (it locks nothing). */
+  getDedup(key: string): Promise<DedupRecord | null>;
   completeDedup(key: string, outcome: string): Promise<void>;
   releaseDedup(key: string): Promise<void>;
   recordRejected(message: RejectedMessage): Promise<void>;

@@ -240,6 +240,11 @@ export class FirestoreLoopStore implements LoopStore {
     await this.cycleRef(loopId, n).update(update);
   }
 
+  async getDedup(key: string): Promise<DedupRecord | null> {
+    const snap = await this.dedupRef(key).get();
+    return snap.exists ? DedupDoc.parse(snap.data()) : null;
+  }
+
   async completeDedup(key: string, outcome: string): Promise<void> {
     // Pub/Sub keeps an unacknowledged message for up to 7 days: past that no redelivery can
     // come, and the TTL policy on deleteAt (infra/) removes the record.
