@@ -1,6 +1,6 @@
 import type { Category } from '../config/categories.js';
 import {
-  ASSERTION, AUTH_STATUS, BAD_CREDENTIALS, CODE_ERROR, COMPILE_ERROR, DB_CLIENT_ERROR, DB_CONNECTION_TARGET, DB_REJECTED_VALUE, LOGIN_PAGE, MIGRATION,
+  ASSERTION, AUTH_STATUS, HARNESS_MISUSE, BAD_CREDENTIALS, CODE_ERROR, COMPILE_ERROR, DB_CLIENT_ERROR, DB_CONNECTION_TARGET, DB_REJECTED_VALUE, LOGIN_PAGE, MIGRATION,
   MISSING_DB_OBJECT, MISSING_DEPENDENCY, MISSING_SETTING, MOCK_MISUSE, NETWORK, NOT_DEPLOYED, REFUSED, SOURCE_REF, TEST_FILE, TEST_OBJECT_LACKS, TIMEOUT,
   UNAVAILABLE_STATUS, UNRESOLVED_PLACEHOLDER, anyOf, statusPhrase,
 } from './vocabulary.js';
@@ -28,7 +28,7 @@ const LIBRARY_FRAME = raw`node_modules|site-packages|dist-packages|[\\/]usr[\\/]
 
 /** An error whose innermost frame of the project's own code (the first one not a library's) is in a test file. */
 function inTestFrames(errors: string): string {
-  return raw`(?:${errors})[^\n]*\n(?:(?![^\n]*${SOURCE_REF})[^\n]*\n|[^\n]*(?:${LIBRARY_FRAME})[^\n]*\n){0,8}[^\n]*${TEST_FILE}`;
+  return raw`(?:${errors})(?:[^\n]*\n(?:(?![^\n]*${SOURCE_REF})[^\n]*\n|[^\n]*(?:${LIBRARY_FRAME})[^\n]*\n){0,8})?[^\n]*${TEST_FILE}`;
 }
 
 export const BUILT_IN_RULES: Rule[] = [
@@ -44,7 +44,7 @@ export const BUILT_IN_RULES: Rule[] = [
   // A page or answer that ends on a login page: the session or credentials were refused.
   { category: 'auth', pattern: raw`(?:received(?: string)?|got|but was|actual|redirect(?:ed|s)? to|navigated to|expected|assert|location)\b[:\s]{0,4}[^\n]{0,12}?["'<]?[^\s"'<>]*(?:${LOGIN_PAGE})|[?&]reason=session`, confidence: 0.8, why: 'the request ended on the login page: the session or credentials were refused' },
   // deployment: the service under test was not there.
-  { category: 'deployment', pattern: raw`${statusPhrase(UNAVAILABLE_STATUS)}|\b(?:502|503|504)\b[^\n]{0,20}?(?:bad gateway|service unavailable|gateway time-?out)|Service Unavailable|Bad Gateway`, confidence: 0.85, why: 'the service answered 502/503/504' },
+  { category: 'deployment', pattern: raw`${statusPhrase(UNAVAILABLE_STATUS)}|\b(?:502|503|504)\b[^\n]{0,20}?(?:bad gateway|service (?:temporarily )?unavailable|gateway time-?out)|Service (?:Temporarily )?Unavailable|Bad Gateway`, confidence: 0.85, why: 'the service answered 502/503/504' },
   { category: 'deployment', pattern: raw`${anyOf(NOT_DEPLOYED)}|${anyOf(REFUSED)}`, confidence: 0.8, why: 'nothing accepted the connection: the service is not running' },
   // A test module importing a name its own helpers lack is the test's defect, not a missing package.
   { category: 'test-defect', pattern: raw`cannot import name '?\w+'? from '?(?:\.|tests?\b|e2e\b|conftest)`, confidence: 0.8, why: 'the test imports a helper that does not exist' },
@@ -57,8 +57,8 @@ export const BUILT_IN_RULES: Rule[] = [
   { category: 'timeout', pattern: anyOf(TIMEOUT), confidence: 0.85, why: 'something did not answer in time' },
   { category: 'network', pattern: anyOf(NETWORK), confidence: 0.8, why: 'a connection failed below HTTP' },
   // test-defect: the error is raised by the test's own code, or the test could not be collected.
-  { category: 'test-defect', pattern: raw`fixture '[\w-]+' not found|ERROR collecting|collection error|errors during collection|ParameterResolutionException|PreconditionViolationException|No test suite found in file|strict mode violation|SyntaxError: [^\n]*(?:\n[^\n]*){0,3}${TEST_FILE}|ReferenceError: \w+ is not defined|NameError: name '\w+' is not defined|${anyOf(MOCK_MISUSE)}|${TEST_OBJECT_LACKS}`, confidence: 0.85, why: 'the test code could not run as written' },
-  { category: 'test-defect', pattern: raw`${inTestFrames(anyOf(CODE_ERROR))}|(?:${COMPILE_ERROR})[^\n]*(?:\n[^\n]*){0,2}?${TEST_FILE}`, confidence: 0.8, why: "the error is raised in the test's own code" },
+  { category: 'test-defect', pattern: raw`${anyOf(HARNESS_MISUSE)}|ERROR collecting|collection error|errors during collection|No test suite found in file|strict mode violation|SyntaxError: [^\n]*(?:\n[^\n]*){0,3}${TEST_FILE}|ReferenceError: \w+ is not defined|NameError: name '\w+' is not defined|${anyOf(MOCK_MISUSE)}|${TEST_OBJECT_LACKS}`, confidence: 0.85, why: 'the test code could not run as written' },
+  { category: 'test-defect', pattern: raw`${inTestFrames(anyOf(CODE_ERROR))}|(?:${COMPILE_ERROR})[^\n]*(?:\n[^\n]*){0,2}?${TEST_FILE}|panicked at[^\n]*?${TEST_FILE}[^\n]*\n(?:called \x60Option::unwrap\(\)\x60 on a \x60None\x60 value|index out of bounds)`, confidence: 0.8, why: "the error is raised in the test's own code" },
   // Python prints the innermost frame last, just above the error; a compiler the file first.
   { category: 'test-defect', pattern: raw`File "[^"\n]*${TEST_FILE}[^"\n]*", line \d+, in [^\n]+\n(?:(?![ \t]*File ")[ \t]+[^\n]*\n){0,3}(?:TypeError|AttributeError|KeyError|IndexError|NameError|UnboundLocalError)\b|${TEST_FILE}:\d+(?::\d+)?: (?:undefined: \w+|cannot use |too (?:many|few) arguments|not enough arguments|declared and not used|[^\n]*has no field or method)`, confidence: 0.8, why: "the error is raised in the test's own code" },
   { category: 'test-defect', pattern: raw`(?:TypeError|AttributeError|KeyError|IndexError|ReferenceError|NameError|NullPointerException|ClassCastException|nil pointer dereference|index out of range|undefined: \w+)[^\n]*\n(?:[^\n]*\n){0,8}?[^\n]*${TEST_FILE}|Cannot read propert(?:y|ies) of (?:undefined|null)[^\n]*(?:\n[^\n]*){0,6}${TEST_FILE}|'NoneType' object (?:has no attribute|is not subscriptable)[^\n]*(?:\n[^\n]*){0,6}${TEST_FILE}`, confidence: 0.75, why: 'a TypeError or AttributeError raised in the test file' },

@@ -38,7 +38,7 @@ export const ACTUAL_VALUE: Vocabulary = {
 
 /** Statuses the answer may carry, as numbers or as the names clients and enums give them. */
 export const AUTH_STATUS = raw`(?:401|403|Unauthori[sz]ed|Forbidden)`;
-export const UNAVAILABLE_STATUS = raw`(?:502|503|504|Bad ?Gateway|Service ?Unavailable|Gateway ?Time-?out|bad_gateway|service_unavailable|gateway_timeout)`;
+export const UNAVAILABLE_STATUS = raw`(?:502|503|504|Bad ?Gateway|Service ?(?:Temporarily )?Unavailable|Gateway ?Time-?out|bad_gateway|service_unavailable|gateway_timeout)`;
 
 /**
  * A phrase that says the answer's status was one of `statuses`: after a marker of the actual
@@ -49,7 +49,7 @@ export const UNAVAILABLE_STATUS = raw`(?:502|503|504|Bad ?Gateway|Service ?Unava
 export function statusPhrase(statuses: string): string {
   const marker = anyOf(ACTUAL_VALUE);
   return [
-    raw`\b${marker}\b[^\n\d]{0,40}?\b${statuses}\b`,
+    raw`\b${marker}\b(?:[^\n\d]|\n(?=[ \t]*\S))${'{0,40}?'}\b${statuses}\b`,
     raw`\bexpected\s*(?:<[^>\n]{1,20}>:\s*)?${statuses}\s+to\b`,
     raw`\b${statuses}\s*[!=]==?\s*\d{3}\b`,
     raw`\bassert \w*${statuses}\b`,
@@ -70,6 +70,9 @@ export const MISSING_DB_OBJECT: Vocabulary = {
     raw`Unknown database (?:\\?["'\x60])?\w+`,
     raw`database (?:\\?["'])?\w+(?:\\?["'])? does not exist`,
     'Base table or view not found',
+    'table or view does not exist',
+    raw`role "[\w-]+" does not exist`,
+    raw`index_not_found_exception|no such index`,
     raw`SQLITE_ERROR`,
   ],
   // SQLSTATE classes: 42P01 undefined table, 42703 undefined column, 3D000 no database, 42S02/42S22 (ODBC/MySQL).
@@ -106,9 +109,19 @@ export const DB_CLIENT_ERROR: Vocabulary = {
     raw`Access denied for user '[^']*'@`,
     raw`failed to connect to \x60host=`,
     'error returned from database',
+    "Can't connect to (?:MySQL|local MySQL) server",
+    'Lost connection to MySQL server',
+    'MySQL server has gone away',
+    raw`Login failed for user '`,
+    'error occurred while establishing a connection to SQL Server',
+    "Can't reach database server",
+    raw`\bP1001\b`,
+    'database is locked',
+    raw`\bORA-\d{5}\b`,
+    'ER_ACCESS_DENIED_ERROR',
   ],
   python: [raw`psycopg2?\.(?:errors\.)?\w+`, raw`sqlalchemy\.exc\.(?:Operational|Programming|Integrity|Data|Internal|Database|NoSuchTable)Error`, raw`OperationalError: \(?(?:psycopg|sqlite|pymysql)`, raw`django\.db\.utils\.\w+Error`, raw`QueuePool limit of size`, raw`pymongo\.errors`],
-  node: [raw`SequelizeConnection\w*Error`, raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
+  node: [raw`SequelizeConnection\w*Error`, 'MongoNetworkError', raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
   jvm: ['ServerSelectionTimeoutError', 'SQLGrammarException', 'JDBC exception', 'PSQLException', 'SQLSyntaxErrorException', 'ExposedSQLException', 'BadSqlGrammarException', 'CannotGetJdbcConnectionException', raw`HikariPool-\d+ - Connection is not available`],
   ruby: [raw`ActiveRecord::(?:StatementInvalid|ConnectionNotEstablished)`, raw`PG::\w+`, raw`Mysql2::Error`, raw`Sequel::DatabaseError`],
   php: [raw`Illuminate\\Database\\QueryException`, raw`Doctrine\\DBAL\\Exception`, 'PDOException'],
@@ -153,6 +166,16 @@ export const BAD_CREDENTIALS: Vocabulary = {
     'permission denied for (?!relation|table|schema)',
     raw`\b(?:invalid_client|invalid_grant|unauthorized_client|access_denied|invalid_token)\b`,
     'client authentication failed',
+    raw`invalid (?:authentication |auth )?credentials`,
+    'Full authentication is required',
+    'You need to sign in or sign up',
+    'Authentication credentials were not provided',
+    'Signature has expired',
+    raw`security token included in the request is (?:expired|invalid)`,
+    raw`\bExpiredToken\b`,
+    'SignatureDoesNotMatch',
+    'InvalidAccessKeyId',
+    raw`CSRF (?:token|verification)`,
   ],
   node: ['JsonWebTokenError', 'TokenExpiredError'],
   python: [raw`google\.auth\.exceptions\.RefreshError`, raw`jwt\.exceptions\.\w+`, 'ExpiredSignatureError'],
@@ -177,20 +200,20 @@ export const REFUSED: Vocabulary = {
 };
 
 export const NOT_DEPLOYED: Vocabulary = {
-  any: [raw`revision [\w.-]+ (?:is )?not ready`, 'container failed to start', 'CrashLoopBackOff', 'failed to start and listen on the port', 'no healthy upstream', 'upstream connect error', 'No server is available to handle this request'],
+  any: [raw`revision [\w.-]+ (?:is )?not ready`, 'container failed to start', 'CrashLoopBackOff', 'failed to start and listen on the port', 'no healthy upstream', 'upstream connect error', 'No server is available to handle this request', 'upstream request timeout'],
 };
 
 // ---------------------------------------------------------------------------------------------
 // dependency: a module, class, gem, package, crate or native library is missing or mismatched.
 
 export const MISSING_DEPENDENCY: Vocabulary = {
-  python: ['ModuleNotFoundError', 'No module named', raw`ImportError(?::| while importing)`, raw`DistributionNotFound`, raw`pkg_resources\.VersionConflict`],
-  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install'],
+  python: ['ModuleNotFoundError', 'No module named', raw`module '(?!tests?\b|conftest)[\w.]+' has no attribute`, 'PackageNotFoundError', raw`ImportError(?::| while importing)`, raw`DistributionNotFound`, raw`pkg_resources\.VersionConflict`],
+  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', 'NODE_MODULE_VERSION', 'was compiled against a different Node.js version', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install'],
   jvm: ['NoClassDefFoundError', 'ClassNotFoundException', 'NoSuchMethodError', 'NoSuchFieldError', 'AbstractMethodError', 'IncompatibleClassChangeError', 'UnsatisfiedLinkError', raw`(?:cannot|could not|unable to) load (?:driver )?class`, 'Could not resolve dependencies', 'Could not find artifact', 'Could not resolve all (?:files|dependencies) for configuration'],
   go: ['cannot find package', 'no required module provides package', raw`missing go\.sum entry`, 'cannot find module providing package', raw`updates to go\.mod needed`],
-  ruby: [raw`LoadError\b`, 'cannot load such file', raw`Bundler::GemNotFound`, raw`Could not find gem '`, raw`Gem::(?:MissingSpec|Load)Error`, raw`Bundler::VersionConflict`, raw`uninitialized constant (?:[A-Z]\w*::)+[A-Z]\w*`],
-  php: [raw`(?:Class|Interface|Trait|Enum) ["'][\w\\]+["'] not found`, raw`Call to undefined function (?!Tests?\\)[\w\\]+\(\)`, raw`vendor[\\/]autoload\.php`],
-  dotnet: ['Could not load file or assembly', 'TypeLoadException', 'MissingMethodException', 'DllNotFoundException', 'Unable to load shared library', raw`\bNU1101\b`, raw`are you missing (?:a using directive or )?an assembly reference`],
+  ruby: [raw`LoadError\b`, 'cannot load such file', raw`Bundler::GemNotFound`, raw`Could not find gem '`, raw`Gem::(?:MissingSpec|Load)Error`, raw`Bundler::VersionConflict`, 'You have already activated', raw`uninitialized constant (?:[A-Z]\w*::)+[A-Z]\w*`],
+  php: [raw`(?:Class|Interface|Trait|Enum) ["'][\w\\]+["'] not found`, raw`Call to undefined function (?!Tests?\\)[\w\\]+\(\)`, raw`(?:require|include)(?:_once)?\([^)\n]*vendor[\\/]autoload\.php`, 'Composer detected issues in your platform'],
+  dotnet: ['Could not load file or assembly', 'TypeLoadException', 'MissingMethodException', 'DllNotFoundException', 'Unable to load shared library', raw`\bNU110[1-3]\b`, raw`\bNETSDK\d{4}\b`, raw`are you missing (?:a using directive or )?an assembly reference`],
   rust: ['use of undeclared crate', raw`can't find crate for`, raw`error\[E0463\]`, 'no matching package named', 'failed to select a version for'],
   elixir: [raw`module [\w.]+ is not available`, 'Unchecked dependencies', raw`run "mix deps\.get"`, 'could not compile dependency'],
   native: ['undefined symbol:', 'cannot open shared object file', 'cannot load library', 'error while loading shared libraries', 'Library not loaded', 'command not found', raw`executable file not found in \$PATH`],
@@ -215,16 +238,20 @@ export const MISSING_SETTING: Vocabulary = {
     raw`Config(?:uration)? validation error`,
     raw`validation errors? for \w*(?:Settings|Config|Configuration|Env|Options)\b`,
     raw`unsupported protocol scheme ""`,
+    raw`\b(?:setting|variable|key|secret|token|url)s? (?:must not|cannot|can't|may not) be (?:empty|blank|null)`,
+    'not found in configuration',
+    raw`Missing required (?:arguments?|keys?|configuration|parameters?):`,
+    'are not present in the environment',
     'ConfigError',
   ],
-  python: ['ImproperlyConfigured', 'UndefinedValueError', raw`"path": \[\s*"${ENV_NAME}"`],
+  python: ['ImproperlyConfigured', 'UndefinedValueError', 'MissingSchema', 'No scheme supplied', 'InvalidSchema', raw`"path": \[\s*"${ENV_NAME}"`],
   node: ['ERR_INVALID_URL', 'Invalid URL', raw`invalid (?:base )?url`, raw`could not parse [\w ]{0,30}URL`, 'Missing environment variables'],
-  jvm: ['Could not resolve placeholder', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
-  go: [raw`required key \w+ missing`],
+  jvm: ['Could not resolve placeholder', 'URI is not absolute', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
+  go: [raw`required key \w+ missing`, raw`Config File "[^"\n]+" Not Found`],
   ruby: [raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
-  php: ['MissingAppKeyException', 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
-  dotnet: ['OptionsValidationException', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`],
-  rust: ['environment variable not found', raw`configuration property "[^"]+" not found`],
+  php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
+  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`],
+  rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
 
@@ -235,9 +262,9 @@ export const UNRESOLVED_PLACEHOLDER = raw`(?:https?:\/\/|ENOTFOUND |host:? ?["']
 // network: below HTTP, to another host (resolver, TLS, resets).
 
 export const NETWORK: Vocabulary = {
-  any: ['Connection reset', 'socket hang up', 'ENOTFOUND', 'EAI_AGAIN', 'getaddrinfo', 'Name or service not known', 'no such host', 'Temporary failure in name resolution', 'could not translate host name', 'nodename nor servname provided', 'EHOSTUNREACH', 'ENETUNREACH', 'No route to host', 'Could not resolve (?:host|proxy)', 'failed to lookup address', 'dns error', 'non-existing domain', raw`\bnxdomain\b`, 'Network is unreachable', 'Connection aborted', 'Remote end closed connection', 'RemoteDisconnected', 'Empty reply from server', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'Broken pipe', 'forcibly closed by the remote host', 'The response ended prematurely', 'connection closed before message completed'],
+  any: ['Connection reset', 'socket hang up', 'ENOTFOUND', 'EAI_AGAIN', 'getaddrinfo', 'Name or service not known', 'no such host', 'Temporary failure in name resolution', 'could not translate host name', 'nodename nor servname provided', 'EHOSTUNREACH', 'ENETUNREACH', 'No route to host', 'Could not resolve (?:host|proxy)', 'failed to lookup address', 'dns error', 'non-existing domain', raw`\bnxdomain\b`, 'Network is unreachable', 'Connection aborted', 'Remote end closed connection', 'RemoteDisconnected', 'Empty reply from server', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'Broken pipe', 'forcibly closed by the remote host', 'The response ended prematurely', 'connection closed before message completed', 'server closed idle connection'],
   // TLS and certificates, by every stack's words.
-  native: ['CERT_', raw`certificate (?:has expired|verify failed|is not valid|is invalid)`, raw`self[- ]signed certificate`, raw`SSL(?:Error|_ERROR|_connect)`, raw`TLS handshake`, raw`tls: \w+`, raw`x509:`, 'unable to (?:verify the first|get local issuer) certificate', raw`The (?:remote )?certificate is invalid`, 'The SSL connection could not be established', 'invalid peer certificate', 'InvalidCertificate', 'secure TLS connection', 'does not match certificate', 'PKIX path building failed', 'failed to verify certificate', 'SSLHandshakeException', 'Remote host terminated the handshake'],
+  native: ['CERT_', raw`certificate (?:has expired|verify failed|is not valid|is invalid)`, raw`self[- ]signed certificate`, raw`SSL(?:Error|_ERROR|_connect|Exception)`, raw`Certificate(?:Expired|NotYetValid)Exception`, 'CertPathValidatorException', raw`tls_alert`, raw`TLS handshake`, raw`tls: \w+`, raw`x509:`, 'unable to (?:verify the first|get local issuer) certificate', raw`The (?:remote )?certificate is invalid`, 'The SSL connection could not be established', 'invalid peer certificate', 'InvalidCertificate', 'secure TLS connection', 'does not match certificate', 'PKIX path building failed', 'failed to verify certificate', 'SSLHandshakeException', 'Remote host terminated the handshake'],
   node: ['net::ERR_NAME_NOT_RESOLVED', raw`net::ERR_(?:CONNECTION_RESET|CERT)`, 'UND_ERR_SOCKET', 'other side closed'],
   jvm: ['UnknownHostException', 'UnresolvedAddressException', 'NoRouteToHostException'],
   ruby: [raw`SocketError\b`, raw`OpenSSL::SSL::SSLError`, raw`EOFError: end of file reached`],
@@ -248,14 +275,14 @@ export const NETWORK: Vocabulary = {
 // timeout
 
 export const TIMEOUT: Vocabulary = {
-  any: [raw`timed? ?out after`, 'timed out', 'deadline exceeded', 'deadline has elapsed', 'exceeded the timeout', 'test timed out', raw`did(?:n't| not) finish within the time-?out`, raw`Maximum execution time of \d+ seconds? exceeded`, raw`execution expired`, raw`Request timeout has expired`],
+  any: [raw`timed? ?out after`, 'timed out', 'deadline exceeded', 'deadline has elapsed', 'exceeded the timeout', 'test timed out', raw`did(?:n't| not) finish within the time-?out`, raw`Maximum execution time of \d+ seconds? exceeded`, raw`execution expired`, raw`Request timeout has expired`, raw`exceeded (?:the )?Timeout value`, 'exceeded execution timeout'],
   node: [raw`Timeout of \d+ ?ms exceeded`, raw`Test timeout of \d+ ?ms exceeded`, raw`\bTimeout \d+ ?ms exceeded`, raw`Exceeded timeout of \d+ ?ms`, 'TimeoutError'],
   python: [raw`Failed: Timeout >[\d.]+s`, 'ReadTimeout', 'ConnectTimeout'],
   jvm: ['SocketTimeoutException', 'TimeoutException', 'HttpTimeoutException', 'ThreadTimeoutException', 'TimeoutCancellationException', 'HttpRequestTimeoutException'],
   go: [raw`panic: test timed out`, 'i/o timeout', raw`Client\.Timeout exceeded`],
   ruby: [raw`Timeout::Error`, raw`Net::(?:Read|Open|Write)Timeout`],
   php: [raw`cURL error 28`, 'ProcessTimedOutException'],
-  dotnet: [raw`HttpClient\.Timeout`, raw`System\.TimeoutException`],
+  dotnet: [raw`HttpClient\.Timeout`, raw`System\.TimeoutException`, raw`TaskCanceledException\b[^\n]*A task was canceled`],
   // tokio::time::timeout's error.
   rust: [raw`\bElapsed\(\(\)\)`],
   elixir: [raw`ExUnit\.TimeoutError`, raw`\*\* \(EXIT\) time out`],
@@ -272,7 +299,7 @@ export const TIMEOUT: Vocabulary = {
 export const TEST_FILE = raw`(?:(?:^|[\s"'(\[:\\/.=])(?:tests?|specs?|__tests__|e2e|src[\\/]test)[\\/]|\.(?:test|spec|e2e)\.[cm]?[jt]sx?|_test\.(?:go|exs?|rb)\b|_spec\.rb\b|[\\/]test_[\w-]+\.py|_test\.py|\b\w+(?:Test|Tests|IT|Spec|Specs)\.(?:java|kt|groovy|scala|cs|php)(?::|:line |\()\d+|\w\.Tests?[\\/])`;
 
 /** A stack line that names a source file and a line: the first such line is the innermost frame. */
-export const SOURCE_REF = raw`[\w.\\/-]+\.(?:py|[cm]?[jt]sx?|java|kt|groovy|scala|go|rb|php|cs|rs|exs?)(?::\d|:line \d|", line \d|\(\d| line \d)`;
+export const SOURCE_REF = raw`[\w.\\/-]+\.(?:py|[cm]?[jt]sx?|java|kt|groovy|scala|go|rb|php|cs|rs|exs?)(?::\d|:line \d|", line \d|\(\d| (?:on )?line \d)`;
 
 /** Errors of code that misuses its own values, per ecosystem: in the test's frames they are the test's defect. */
 export const CODE_ERROR: Vocabulary = {
@@ -298,6 +325,17 @@ export const MOCK_MISUSE: Vocabulary = {
   go: [raw`I don't know what to return because the method call was unexpected`],
   dotnet: [raw`CouldNotSetReturn\w*Exception`, 'All invocations on the mock must have a corresponding setup'],
   ruby: [raw`received unexpected message :\w+ with`, raw`does not implement: \w+`],
+  php: ['does not exist on this mock object', 'cannot be configured because it does not exist'],
+};
+
+/** A test harness used wrongly: a test's callbacks, fixtures, factories or containers set up wrong. */
+export const HARNESS_MISUSE: Vocabulary = {
+  node: [raw`done\(\) called multiple times`, 'Resolution method is overspecified', 'Your test suite must contain at least one test', 'Cannot log after tests are done', 'after the Jest environment has been torn down'],
+  python: ['ScopeMismatch: You tried to access', raw`fixture '[\w-]+' not found`],
+  dotnet: ['did not have matching fixture data', 'Non-overridable members', 'No suitable constructor was found'],
+  jvm: ['Mapped port can only be obtained after the container is started', 'ParameterResolutionException', 'PreconditionViolationException'],
+  go: [raw`(?:Fail|Log) in goroutine after \w+ has completed`],
+  ruby: ['Factory not registered', raw`FactoryBot::(?:DuplicateDefinitionError|AttributeDefinitionError|InvalidFactoryError)`],
 };
 
 /** A method called on the test's own object (an rspec example group, a PHPUnit test case) that it lacks. */
@@ -307,14 +345,14 @@ export const TEST_OBJECT_LACKS = raw`undefined (?:local variable or )?method [^\
 // product-defect: an assertion on the product's answer, in each library's words.
 
 export const ASSERTION: Vocabulary = {
-  any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected [^\n]+ to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]+\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
+  any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected to (?:find|have|be|eq|include|match|contain)\b`, raw`(?:^|\n)E\s+assert\b`, raw`expected [^\n]+ to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]+\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
   python: ['AssertionError', 'DID NOT RAISE'],
   node: ['Received function did not throw', raw`Expected [\w.]+ to be thrown`, raw`expect\(received\)`, raw`(?<![\w.$])assert\.\w+\(`, raw`toBe\(`, raw`toEqual\(`, raw`Error: expect\(`, raw`Expected (?:value|result)`, raw`Expected values to be strictly (?:deep-)?equal`, '!==', 'Difference:', raw`Expect \w+ to have`],
-  jvm: ['ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`],
+  jvm: ['ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
   go: ['Error Trace:', raw`\bwant\b[^\n]*\bgot\b`, raw`\bgot\b[^\n]*\bwant\b`, raw`mismatch \(-want \+got\)`, raw`Expected\n\s+<[^>\n]+>: `],
-  ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]+ to (?:be|eq|include|equal)`, 'Failed assertion'],
+  ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]+ to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
   php: ['Failed asserting that'],
-  dotnet: [raw`Assert\.\w+\(\) Failure`, raw`Assert\.\w+ failed`, raw`Expected [\w.\[\]]+ to (?:be|equal|contain|have)[^\n]*, but found`],
+  dotnet: [raw`\n\s*should (?:not )?(?:be|equal|contain|start with|end with)\b[^\n]*\n`, raw`Assert\.\w+\(\) Failure`, raw`Assert\.\w+ failed`, raw`Expected [\w.\[\]]+ to (?:be|equal|contain|have)[^\n]*, but found`],
   rust: [raw`assertion \x60left [=!]= right\x60 failed`, raw`assertion failed: `],
-  elixir: [raw`Assertion with \S+ failed`, raw`Expected truthy, got`],
+  elixir: [raw`Assertion with \S+ failed`, raw`match \(=\) failed`, raw`Expected truthy, got`],
 };

@@ -40,10 +40,10 @@ const RUNNERS_WE_READ = ['pytest', 'jest', 'vitest', 'node', 'junit5', 'go', 'pl
 const SPLITS = [
   { name: 'grew with the rules', file: 'labelled.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
   { name: 'written before the rule changes', file: 'written-before-rule-changes.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
-  // Round 2 measures it before changing any rule; thresholds once round 2's rules are in.
-  { name: 'held out in round 1, measured 23/48 before round 2', file: 'held-out-round-1.jsonl', minRows: 30, runners: [], minOverall: null, minPerCategory: null },
-  // Written for round 2 before any of its rule changes and measured then; it drives them.
-  { name: 'written before round 2', file: 'written-before-round-2.jsonl', minRows: 60, runners: ['xunit', 'nunit', 'cargo', 'exunit', 'minitest', 'rspec', 'phpunit', 'pest', 'kotest', 'go', 'pytest'], minOverall: null, minPerCategory: null },
+  // Measured once in round 1 (23/48) before round 2 changed any rule; round 2's rules were then driven by it.
+  { name: 'held out in round 1, measured 23/48 before round 2', file: 'held-out-round-1.jsonl', minRows: 30, runners: ['rspec', 'phpunit', 'mocha', 'kotest', 'ginkgo', 'testng'], minOverall: 0.9, minPerCategory: 0.75 },
+  // Written for round 2 before any of its rule changes and measured then (33/71); it drove them.
+  { name: 'written before round 2, measured 33/71 before its changes', file: 'written-before-round-2.jsonl', minRows: 60, runners: ['xunit', 'nunit', 'cargo', 'exunit', 'minitest', 'rspec', 'phpunit', 'pest', 'kotest', 'go', 'pytest'], minOverall: 0.9, minPerCategory: 0.75 },
 ] as const;
 
 function table(rows: Row[]): { text: string; correct: number; per: Record<string, { n: number; correct: number }> } {
