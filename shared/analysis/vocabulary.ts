@@ -208,12 +208,12 @@ export const NOT_DEPLOYED: Vocabulary = {
 
 export const MISSING_DEPENDENCY: Vocabulary = {
   python: ['ModuleNotFoundError', 'No module named', raw`module '(?!tests?\b|conftest)[\w.]+' has no attribute`, 'PackageNotFoundError', raw`ImportError(?::| while importing)`, raw`DistributionNotFound`, raw`pkg_resources\.VersionConflict`],
-  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', 'NODE_MODULE_VERSION', 'was compiled against a different Node.js version', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install'],
+  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', 'NODE_MODULE_VERSION', 'was compiled against a different Node.js version', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install', raw`\bERESOLVE\b`, 'No matching version found for', raw`binary is missing`],
   jvm: ['NoClassDefFoundError', 'ClassNotFoundException', 'NoSuchMethodError', 'NoSuchFieldError', 'AbstractMethodError', 'IncompatibleClassChangeError', 'UnsatisfiedLinkError', raw`(?:cannot|could not|unable to) load (?:driver )?class`, 'Could not resolve dependencies', 'Could not find artifact', 'Could not resolve all (?:files|dependencies) for configuration'],
   go: ['cannot find package', 'no required module provides package', raw`missing go\.sum entry`, 'cannot find module providing package', raw`updates to go\.mod needed`],
   ruby: [raw`LoadError\b`, 'cannot load such file', raw`Bundler::GemNotFound`, raw`Could not find gem '`, raw`Gem::(?:MissingSpec|Load)Error`, raw`Bundler::VersionConflict`, 'You have already activated', raw`uninitialized constant (?:[A-Z]\w*::)+[A-Z]\w*`],
   php: [raw`(?:Class|Interface|Trait|Enum) ["'][\w\\]+["'] not found`, raw`Call to undefined function (?!Tests?\\)[\w\\]+\(\)`, raw`(?:require|include)(?:_once)?\([^)\n]*vendor[\\/]autoload\.php`, 'Composer detected issues in your platform'],
-  dotnet: ['Could not load file or assembly', 'TypeLoadException', 'MissingMethodException', 'DllNotFoundException', 'Unable to load shared library', raw`\bNU110[1-3]\b`, raw`\bNETSDK\d{4}\b`, raw`are you missing (?:a using directive or )?an assembly reference`],
+  dotnet: ['Could not load file or assembly', 'TypeLoadException', raw`System\.MissingMethodException`, raw`Method not found: '`, 'DllNotFoundException', 'Unable to load shared library', raw`\bNU110[1-3]\b`, raw`\bNETSDK\d{4}\b`, raw`are you missing (?:a using directive or )?an assembly reference`],
   rust: ['use of undeclared crate', raw`can't find crate for`, raw`error\[E0463\]`, 'no matching package named', 'failed to select a version for'],
   elixir: [raw`module [\w.]+ is not available`, 'Unchecked dependencies', raw`run "mix deps\.get"`, 'could not compile dependency'],
   native: ['undefined symbol:', 'cannot open shared object file', 'cannot load library', 'error while loading shared libraries', 'Library not loaded', 'command not found', raw`executable file not found in \$PATH`],
@@ -250,7 +250,7 @@ export const MISSING_SETTING: Vocabulary = {
   go: [raw`required key \w+ missing`, raw`Config File "[^"\n]+" Not Found`],
   ruby: [raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
   php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
-  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`],
+  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero'],
   rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
@@ -348,7 +348,7 @@ export const ASSERTION: Vocabulary = {
   any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected to (?:find|have|be|eq|include|match|contain)\b`, raw`(?:^|\n)E\s+assert\b`, raw`expected [^\n]+ to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]+\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
   python: ['AssertionError', 'DID NOT RAISE'],
   node: ['Received function did not throw', raw`Expected [\w.]+ to be thrown`, raw`expect\(received\)`, raw`(?<![\w.$])assert\.\w+\(`, raw`toBe\(`, raw`toEqual\(`, raw`Error: expect\(`, raw`Expected (?:value|result)`, raw`Expected values to be strictly (?:deep-)?equal`, '!==', 'Difference:', raw`Expect \w+ to have`],
-  jvm: ['ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
+  jvm: [raw`\bshould (?:contain|be|have|include|start with|end with)\b[^\n]*(?:; but\b|but was\b)`, 'ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
   go: ['Error Trace:', raw`\bwant\b[^\n]*\bgot\b`, raw`\bgot\b[^\n]*\bwant\b`, raw`mismatch \(-want \+got\)`, raw`Expected\n\s+<[^>\n]+>: `],
   ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]+ to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
   php: ['Failed asserting that'],

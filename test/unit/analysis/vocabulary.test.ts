@@ -26,6 +26,14 @@ describe('status phrases of every common assertion library read as a status', ()
   ])('%s', (_lib, text, category) => expect(classifyFailure(t(text)).category).toBe(category));
 });
 
+describe('a code error is the test\'s only when its innermost own frame is a test file', () => {
+  it.each([
+    ['jvm', 'java.lang.NullPointerException: Cannot invoke "com.acme.shop.Order.getTotal()" because "order" is null\n\tat com.acme.shop.OrderService.total(OrderService.java:41)\n\tat com.acme.shop.OrderServiceTest.totals(OrderServiceTest.java:19)'],
+    ['dotnet', 'System.NullReferenceException : Object reference not set to an instance of an object.\n   at Acme.Orders.Pricing.Apply(Order order) in /src/Acme.Orders/Pricing.cs:line 27\n   at Acme.Orders.Tests.PricingTests.AppliesCoupon() in /src/Acme.Orders.Tests/PricingTests.cs:line 15'],
+    ['ruby', "NoMethodError:\n  undefined method `amount' for nil\n# ./app/models/invoice.rb:14:in `total'\n# ./spec/models/invoice_spec.rb:9:in `block (2 levels) in <top (required)>'"],
+  ])('%s: raised inside the product, called by the test', (_eco, text) => expect(classifyFailure(t(text)).category).not.toBe('test-defect'));
+});
+
 describe('each ecosystem names its causes', () => {
   it.each([
     // dependency
@@ -86,6 +94,8 @@ describe('each ecosystem names its causes', () => {
     ['testcontainers: a port before start', 'java.lang.IllegalStateException: Mapped port can only be obtained after the container is started\n\tat com.acme.shop.OrderIT.setUp(OrderIT.java:22)', 'test-defect'],
     ['rust: unwrap on None in a test', "thread 'orders::lists' panicked at tests/orders.rs:22:41:\ncalled `Option::unwrap()` on a `None` value", 'test-defect'],
     ['php: a wrong argument type to a test helper', 'TypeError: Tests\\Feature\\OrderTest::makeOrder(): Argument #1 ($total) must be of type int, string given, called in /app/tests/Feature/OrderTest.php on line 31', 'test-defect'],
+    ['go: a nil pointer whose first own frame is the test', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x6b2c1a]\n\ngoroutine 7 [running]:\ntesting.tRunner.func1.2({0x6f1e40, 0x8f5a10})\n\t/usr/local/go/src/testing/testing.go:1545 +0x238\npanic({0x6f1e40?, 0x8f5a10?})\n\t/usr/local/go/src/runtime/panic.go:914 +0x21f\nexample.com/shop/e2e.TestRefund(0xc0001a2000)\n\t/src/shop/e2e/refund_test.go:31 +0x1a', 'test-defect'],
+    ['groovy: a method the test calls that does not exist', 'groovy.lang.MissingMethodException: No signature of method: com.acme.shop.OrderSpec.placeOrdr() is applicable for argument types: () values: []\n\tat com.acme.shop.OrderSpec.places an order(OrderSpec.groovy:18)', 'test-defect'],
     ['go: Fail after the test completed', 'panic: Fail in goroutine after TestCheckout has completed', 'test-defect'],
     // product-defect
     ['capybara', 'expected to find text "Paid" in "Order #7 Pending"', 'product-defect'],
