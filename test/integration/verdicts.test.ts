@@ -278,7 +278,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
   it('tdl register creates a loop from a config, and updates its config later', async () => {
     const config = path.join(tmpdir(), `loop-${h.projectId}.json`);
     const base = { loopId: 'v-registered', services: [{ name: 'api' }], tests: { command: ['npm', 'test'], results: ['reports/*.xml'] } };
-    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 3 } }));
+    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 3 }, notify: { slack: { webhookUrl: { env: 'TDL_SLACK_URL' } } } }));
     const first = await runTdl(h, ['register', '--config', config, '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout.trim())).toEqual({ loopId: 'v-registered', created: true });
@@ -287,6 +287,8 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect(JSON.parse(second.stdout.trim())).toEqual({ loopId: 'v-registered', created: false });
     const loop = await h.store.getLoop('v-registered');
     expect(loop).toMatchObject({ status: 'running', currentCycle: 0, config: { guards: { maxCycles: 9 } } });
+    // The second config has no Slack sink: the stored config lost it, not merged it back in.
+    expect(loop!.config.notify?.slack).toBeUndefined();
   });
 
   it('tdl watch follows a loop until it ends', async () => {
