@@ -6,7 +6,7 @@
  * rules.ts orders the kinds (root cause over symptom); this file only says what each is called.
  */
 
-export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native';
+export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native' | 'mocks';
 export type Vocabulary = Partial<Record<Ecosystem, readonly string[]>>;
 
 /** One alternation of every ecosystem's words. */
@@ -88,7 +88,7 @@ export const MIGRATION: Vocabulary = {
   any: [raw`migrations? (?:failed|pending|not (?:run|applied))`, raw`pending migrations?`, 'failed migration', raw`migrations? ha(?:ve|s) failed`, raw`Migrations are pending`],
   ruby: [raw`ActiveRecord::PendingMigrationError`, raw`ActiveRecord::NoDatabaseError`],
   jvm: ['FlywayValidateException', raw`liquibase\.exception`, raw`changesets? check ?sum`],
-  python: [raw`alembic\.util\.exc`, 'Target database is not up to date'],
+  python: [raw`django\.db\.migrations\.exceptions`, raw`alembic\.util\.exc`, 'Target database is not up to date'],
   elixir: [raw`Ecto\.MigrationError`],
   node: ['SequelizeDatabaseError', 'PrismaClientKnownRequestError', raw`P20(?:01|21|22)\b`],
   dotnet: ['PendingModelChangesWarning', 'pending model changes'],
@@ -121,7 +121,7 @@ export const DB_CLIENT_ERROR: Vocabulary = {
     'ER_ACCESS_DENIED_ERROR',
   ],
   python: [raw`psycopg2?\.(?:errors\.)?\w+`, raw`sqlalchemy\.exc\.(?:Operational|Programming|Integrity|Data|Internal|Database|NoSuchTable)Error`, raw`OperationalError: \(?(?:psycopg|sqlite|pymysql)`, raw`django\.db\.utils\.\w+Error`, raw`QueuePool limit of size`, raw`pymongo\.errors`],
-  node: [raw`SequelizeConnection\w*Error`, 'MongoNetworkError', raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
+  node: [raw`SequelizeConnection\w*Error`, 'MongoNetworkError', 'Timeout acquiring a connection', raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
   jvm: ['ServerSelectionTimeoutError', 'SQLGrammarException', 'JDBC exception', 'PSQLException', 'SQLSyntaxErrorException', 'ExposedSQLException', 'BadSqlGrammarException', 'CannotGetJdbcConnectionException', raw`HikariPool-\d+ - Connection is not available`],
   ruby: [raw`ActiveRecord::(?:StatementInvalid|ConnectionNotEstablished)`, raw`PG::\w+`, raw`Mysql2::Error`, raw`Sequel::DatabaseError`],
   php: [raw`Illuminate\\Database\\QueryException`, raw`Doctrine\\DBAL\\Exception`, 'PDOException'],
@@ -135,7 +135,7 @@ export const DB_CLIENT_ERROR: Vocabulary = {
 
 /** The database rejected a value. */
 export const DB_REJECTED_VALUE: Vocabulary = {
-  any: [raw`invalid input syntax for (?:type )?\w+`, 'cannot cast', 'CastError', raw`violates (?:foreign key|not-null|unique|check) constraint`, 'duplicate key value', raw`Duplicate entry '[^']*' for key`],
+  any: [raw`invalid input syntax for (?:type )?\w+`, 'cannot cast', 'CastError', raw`violates (?:foreign key|not-null|unique|check) constraint`, 'duplicate key value', raw`Duplicate entry '[^']*' for key`, raw`Sequelize(?:UniqueConstraint|ForeignKeyConstraint)Error`, 'E11000 duplicate key'],
 };
 
 /** What a failed connection was made by or to, when it was the database. */
@@ -176,6 +176,9 @@ export const BAD_CREDENTIALS: Vocabulary = {
     'SignatureDoesNotMatch',
     'InvalidAccessKeyId',
     raw`CSRF (?:token|verification)`,
+    'The caller does not have permission',
+    raw`\bAccessDenied\b`,
+    raw`session (?:has )?expired`,
   ],
   node: ['JsonWebTokenError', 'TokenExpiredError'],
   python: [raw`google\.auth\.exceptions\.RefreshError`, raw`jwt\.exceptions\.\w+`, 'ExpiredSignatureError'],
@@ -200,7 +203,7 @@ export const REFUSED: Vocabulary = {
 };
 
 export const NOT_DEPLOYED: Vocabulary = {
-  any: [raw`revision [\w.-]+ (?:is )?not ready`, 'container failed to start', 'CrashLoopBackOff', 'failed to start and listen on the port', 'no healthy upstream', 'upstream connect error', 'No server is available to handle this request', 'upstream request timeout'],
+  any: [raw`revision [\w.-]+ (?:is )?not ready`, 'container failed to start', 'CrashLoopBackOff', 'failed to start and listen on the port', 'no healthy upstream', 'upstream connect error', 'No server is available to handle this request', 'upstream request timeout', 'no available server', 'Readiness probe failed', 'ImagePullBackOff', 'ErrImagePull'],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -242,15 +245,17 @@ export const MISSING_SETTING: Vocabulary = {
     'not found in configuration',
     raw`Missing required (?:arguments?|keys?|configuration|parameters?):`,
     'are not present in the environment',
+    raw`\b${ENV_NAME} environment variable (?:to be set|is (?:not set|missing|required|empty))`,
+    'Failed to parse URL',
     'ConfigError',
   ],
-  python: ['ImproperlyConfigured', 'UndefinedValueError', 'MissingSchema', 'No scheme supplied', 'InvalidSchema', raw`"path": \[\s*"${ENV_NAME}"`],
+  python: ['ImproperlyConfigured', 'UndefinedValueError', 'MissingSchema', 'No scheme supplied', 'InvalidSchema', 'UnsupportedProtocol', 'Request URL is missing an', raw`"path": \[\s*"${ENV_NAME}"`],
   node: ['ERR_INVALID_URL', 'Invalid URL', raw`invalid (?:base )?url`, raw`could not parse [\w ]{0,30}URL`, 'Missing environment variables'],
-  jvm: ['Could not resolve placeholder', 'URI is not absolute', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
+  jvm: ['Could not resolve placeholder', 'URI is not absolute', 'Target host is not specified', 'URI with undefined scheme', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
   go: [raw`required key \w+ missing`, raw`Config File "[^"\n]+" Not Found`],
-  ruby: [raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
+  ruby: [raw`URI::(?:InvalidURIError|BadURIError)`, raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
   php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
-  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero'],
+  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'UriFormatException', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero'],
   rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
@@ -262,7 +267,7 @@ export const UNRESOLVED_PLACEHOLDER = raw`(?:https?:\/\/|ENOTFOUND |host:? ?["']
 // network: below HTTP, to another host (resolver, TLS, resets).
 
 export const NETWORK: Vocabulary = {
-  any: ['Connection reset', 'socket hang up', 'ENOTFOUND', 'EAI_AGAIN', 'getaddrinfo', 'Name or service not known', 'no such host', 'Temporary failure in name resolution', 'could not translate host name', 'nodename nor servname provided', 'EHOSTUNREACH', 'ENETUNREACH', 'No route to host', 'Could not resolve (?:host|proxy)', 'failed to lookup address', 'dns error', 'non-existing domain', raw`\bnxdomain\b`, 'Network is unreachable', 'Connection aborted', 'Remote end closed connection', 'RemoteDisconnected', 'Empty reply from server', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'Broken pipe', 'forcibly closed by the remote host', 'The response ended prematurely', 'connection closed before message completed', 'server closed idle connection'],
+  any: ['Connection reset', 'socket hang up', 'ENOTFOUND', 'EAI_AGAIN', 'getaddrinfo', 'Name or service not known', 'no such host', 'Temporary failure in name resolution', 'could not translate host name', 'nodename nor servname provided', 'EHOSTUNREACH', 'ENETUNREACH', 'No route to host', 'Could not resolve (?:host|proxy)', 'failed to lookup address', 'dns error', 'non-existing domain', raw`\bnxdomain\b`, 'Network is unreachable', 'Connection aborted', 'Remote end closed connection', 'RemoteDisconnected', 'Empty reply from server', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'Broken pipe', 'forcibly closed by the remote host', 'The response ended prematurely', 'connection closed before message completed', 'server closed idle connection', 'Unexpected end of file from server', 'ProxyError', 'Tunnel connection failed'],
   // TLS and certificates, by every stack's words.
   native: ['CERT_', raw`certificate (?:has expired|verify failed|is not valid|is invalid)`, raw`self[- ]signed certificate`, raw`SSL(?:Error|_ERROR|_connect|Exception)`, raw`Certificate(?:Expired|NotYetValid)Exception`, 'CertPathValidatorException', raw`tls_alert`, raw`TLS handshake`, raw`tls: \w+`, raw`x509:`, 'unable to (?:verify the first|get local issuer) certificate', raw`The (?:remote )?certificate is invalid`, 'The SSL connection could not be established', 'invalid peer certificate', 'InvalidCertificate', 'secure TLS connection', 'does not match certificate', 'PKIX path building failed', 'failed to verify certificate', 'SSLHandshakeException', 'Remote host terminated the handshake'],
   node: ['net::ERR_NAME_NOT_RESOLVED', raw`net::ERR_(?:CONNECTION_RESET|CERT)`, 'UND_ERR_SOCKET', 'other side closed'],
@@ -275,7 +280,7 @@ export const NETWORK: Vocabulary = {
 // timeout
 
 export const TIMEOUT: Vocabulary = {
-  any: [raw`timed? ?out after`, 'timed out', 'deadline exceeded', 'deadline has elapsed', 'exceeded the timeout', 'test timed out', raw`did(?:n't| not) finish within the time-?out`, raw`Maximum execution time of \d+ seconds? exceeded`, raw`execution expired`, raw`Request timeout has expired`, raw`exceeded (?:the )?Timeout value`, 'exceeded execution timeout'],
+  any: [raw`timed? ?out after`, 'timed out', 'deadline exceeded', 'deadline has elapsed', 'exceeded the timeout', 'test timed out', raw`did(?:n't| not) finish within the time-?out`, raw`Maximum execution time of \d+ seconds? exceeded`, raw`execution expired`, raw`Request timeout has expired`, raw`exceeded (?:the )?Timeout value`, 'exceeded execution timeout', 'ESOCKETTIMEDOUT'],
   node: [raw`Timeout of \d+ ?ms exceeded`, raw`Test timeout of \d+ ?ms exceeded`, raw`\bTimeout \d+ ?ms exceeded`, raw`Exceeded timeout of \d+ ?ms`, 'TimeoutError'],
   python: [raw`Failed: Timeout >[\d.]+s`, 'ReadTimeout', 'ConnectTimeout'],
   jvm: ['SocketTimeoutException', 'TimeoutException', 'HttpTimeoutException', 'ThreadTimeoutException', 'TimeoutCancellationException', 'HttpRequestTimeoutException'],
@@ -309,9 +314,9 @@ export const CODE_ERROR: Vocabulary = {
   go: ['nil pointer dereference', 'index out of range', 'interface conversion'],
   ruby: ['NoMethodError', 'NameError', 'undefined method', 'undefined local variable', 'wrong number of arguments'],
   php: [raw`Call to a member function \w+\(\) on (?:null|array|bool|string|int)`, 'Call to undefined method', raw`Undefined (?:variable|array key|property|offset)`, 'ArgumentCountError'],
-  dotnet: ['NullReferenceException', 'Object reference not set to an instance of an object', 'InvalidCastException', 'IndexOutOfRangeException', 'KeyNotFoundException'],
+  dotnet: ['NullReferenceException', 'Object reference not set to an instance of an object', 'Sequence contains no (?:matching )?elements', 'InvalidCastException', 'IndexOutOfRangeException', 'KeyNotFoundException'],
   rust: [raw`called \x60Option::unwrap\(\)\x60 on a \x60None\x60 value`, 'index out of bounds'],
-  elixir: ['FunctionClauseError', raw`\(KeyError\)`, raw`\(BadMapError\)`, raw`\(ArgumentError\)`],
+  elixir: ['FunctionClauseError', 'UndefinedFunctionError', raw`\(KeyError\)`, raw`\(BadMapError\)`, raw`\(ArgumentError\)`],
 };
 
 /** A compiler's error, with the file it names within the next lines. */
@@ -333,10 +338,13 @@ export const HARNESS_MISUSE: Vocabulary = {
   node: [raw`done\(\) called multiple times`, 'Resolution method is overspecified', 'Your test suite must contain at least one test', 'Cannot log after tests are done', 'after the Jest environment has been torn down'],
   python: ['ScopeMismatch: You tried to access', raw`fixture '[\w-]+' not found`],
   dotnet: ['did not have matching fixture data', 'Non-overridable members', 'No suitable constructor was found'],
-  jvm: ['Mapped port can only be obtained after the container is started', 'ParameterResolutionException', 'PreconditionViolationException'],
+  jvm: ['Mapped port can only be obtained after the container is started', 'No runnable methods', raw`MockitoException: Cannot (?:mock|spy)`, 'ParameterResolutionException', 'PreconditionViolationException'],
   go: [raw`(?:Fail|Log) in goroutine after \w+ has completed`],
   ruby: ['Factory not registered', raw`FactoryBot::(?:DuplicateDefinitionError|AttributeDefinitionError|InvalidFactoryError)`],
 };
+
+/** A module, file or class of the test's own code that does not exist: the test's defect, not a package's. */
+export const TEST_MODULE_MISSING = raw`Cannot find module '\.{1,2}/[^'\n]+' from [^\n]*?${TEST_FILE}|Cannot find module '[^'\n]*${TEST_FILE}|No module named '(?:tests?|conftest)\b|cannot load such file -- [^\n]*?${TEST_FILE}|(?:Class|Interface|Trait) ["']Tests?\\[\w\\]+["'] not found`;
 
 /** A method called on the test's own object (an rspec example group, a PHPUnit test case) that it lacks. */
 export const TEST_OBJECT_LACKS = raw`undefined (?:local variable or )?method [^\n]* for (?:#<|an instance of )RSpec::ExampleGroups|Call to undefined method (?:[\w\\]*\\)?\w*Tests?::|object has no attribute[^\n]*(?:Test|Tests|TestCase)'`;
@@ -352,6 +360,8 @@ export const ASSERTION: Vocabulary = {
   go: ['Error Trace:', raw`\bwant\b[^\n]*\bgot\b`, raw`\bgot\b[^\n]*\bwant\b`, raw`mismatch \(-want \+got\)`, raw`Expected\n\s+<[^>\n]+>: `],
   ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]+ to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
   php: ['Failed asserting that'],
+  // Calls the product should have made (mocks as assertions), snapshots and contracts.
+  mocks: ['Wanted but not invoked', raw`Argument\(s\) are different`, raw`Expected invocation on the mock`, raw`missing call\(s\) to`, raw`toHaveBeenCalled\w*`, 'Expected number of calls', raw`Snapshot [^\n]* mismatched`, 'Screenshot comparison failed', raw`does not match (?:the )?schema`, 'Pact verification failed'],
   dotnet: [raw`\n\s*should (?:not )?(?:be|equal|contain|start with|end with)\b[^\n]*\n`, raw`Assert\.\w+\(\) Failure`, raw`Assert\.\w+ failed`, raw`Expected [\w.\[\]]+ to (?:be|equal|contain|have)[^\n]*, but found`],
   rust: [raw`assertion \x60left [=!]= right\x60 failed`, raw`assertion failed: `],
   elixir: [raw`Assertion with \S+ failed`, raw`match \(=\) failed`, raw`Expected truthy, got`],
