@@ -6,7 +6,8 @@ import {
 } from './vocabulary.js';
 
 /**
- * The built-in classification rules: data, tried in order, the first match decides. The order
+ * The built-in classification rules: data, tried in order, the first match decides. Their words
+ * are the per-ecosystem tables of vocabulary.ts; this file orders them. The order
  * encodes root cause over symptom: a 503 whose body names a missing table is a database
  * failure, so database rules come before the 5xx rule; an assertion that shows a 503 is a
  * deployment failure, so the status rules come before the generic assertion rule.
@@ -28,7 +29,8 @@ const LIBRARY_FRAME = raw`node_modules|site-packages|dist-packages|[\\/]usr[\\/]
 
 /** An error whose innermost frame of the project's own code (the first one not a library's) is in a test file. */
 function inTestFrames(errors: string): string {
-  return raw`(?:${errors})(?:[^\n]*\n(?:(?![^\n]*${SOURCE_REF})[^\n]*\n|[^\n]*(?:${LIBRARY_FRAME})[^\n]*\n){0,8})?[^\n]*${TEST_FILE}`;
+  // Each line either names no source or is a library's frame; lookaheads keep it one way to match.
+  return raw`(?:${errors})(?:[^\n]{0,2000}\n(?:(?:(?![^\n]*${SOURCE_REF})|(?=[^\n]*(?:${LIBRARY_FRAME})))[^\n]*\n){0,8})?[^\n]{0,300}?${TEST_FILE}`;
 }
 
 export const BUILT_IN_RULES: Rule[] = [
@@ -58,7 +60,7 @@ export const BUILT_IN_RULES: Rule[] = [
   { category: 'network', pattern: anyOf(NETWORK), confidence: 0.8, why: 'a connection failed below HTTP' },
   // test-defect: the error is raised by the test's own code, or the test could not be collected.
   { category: 'test-defect', pattern: raw`${anyOf(HARNESS_MISUSE)}|ERROR collecting|collection error|errors during collection|No test suite found in file|strict mode violation|SyntaxError: [^\n]*(?:\n[^\n]*){0,3}${TEST_FILE}|ReferenceError: \w+ is not defined|NameError: name '\w+' is not defined|${anyOf(MOCK_MISUSE)}|${TEST_OBJECT_LACKS}`, confidence: 0.85, why: 'the test code could not run as written' },
-  { category: 'test-defect', pattern: raw`${inTestFrames(anyOf(CODE_ERROR))}|(?:${COMPILE_ERROR})[^\n]*(?:\n[^\n]*){0,2}?${TEST_FILE}|${TEST_FILE}[^\n]*(?:${COMPILE_ERROR})|File "[^"\n]*${TEST_FILE}[^"\n]*", line \d+\n(?:[^\n]*\n){0,4}?[ \t]*(?:SyntaxError|IndentationError)\b|panicked at[^\n]*?${TEST_FILE}[^\n]*\n(?:called \x60Option::unwrap\(\)\x60 on a \x60None\x60 value|index out of bounds)`, confidence: 0.8, why: "the error is raised in the test's own code" },
+  { category: 'test-defect', pattern: raw`${inTestFrames(anyOf(CODE_ERROR))}|(?:${COMPILE_ERROR})[^\n]{0,300}?(?:\n[^\n]{0,300}?){0,2}?${TEST_FILE}|${TEST_FILE}[^\n]{0,300}?(?:${COMPILE_ERROR})|File "[^"\n]*${TEST_FILE}[^"\n]*", line \d+\n(?:[^\n]*\n){0,4}?[ \t]*(?:SyntaxError|IndentationError)\b|panicked at[^\n]{0,300}?${TEST_FILE}[^\n]*\n(?:called \x60Option::unwrap\(\)\x60 on a \x60None\x60 value|index out of bounds)`, confidence: 0.8, why: "the error is raised in the test's own code" },
   // Python prints the innermost frame last, just above the error; a compiler the file first.
   { category: 'test-defect', pattern: raw`File "[^"\n]*${TEST_FILE}[^"\n]*", line \d+, in [^\n]+\n(?:(?![ \t]*File ")[ \t]+[^\n]*\n){0,3}(?:TypeError|AttributeError|KeyError|IndexError|NameError|UnboundLocalError)\b|${TEST_FILE}:\d+(?::\d+)?: (?:undefined: \w+|cannot use |too (?:many|few) arguments|not enough arguments|declared and not used|[^\n]*has no field or method)`, confidence: 0.8, why: "the error is raised in the test's own code" },
   // product-defect: the product answered and the assertion shows a wrong value.

@@ -353,12 +353,12 @@ export const TEST_OBJECT_LACKS = raw`undefined (?:local variable or )?method [^\
 // product-defect: an assertion on the product's answer, in each library's words.
 
 export const ASSERTION: Vocabulary = {
-  any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected to (?:find|have|be|eq|include|match|contain)\b`, raw`(?:^|\n)E\s+assert\b`, raw`expected [^\n]+ to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]+\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
+  any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected to (?:find|have|be|eq|include|match|contain)\b`, raw`(?:^|\n)E\s+assert\b`, raw`expected [^\n]{1,300}? to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]{1,300}\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
   python: ['AssertionError', 'DID NOT RAISE'],
   node: ['Received function did not throw', raw`Expected [\w.]+ to be thrown`, raw`expect\(received\)`, raw`(?<![\w.$])assert\.\w+\(`, raw`toBe\(`, raw`toEqual\(`, raw`Error: expect\(`, raw`Expected (?:value|result)`, raw`Expected values to be strictly (?:deep-)?equal`, '!==', 'Difference:', raw`Expect \w+ to have`],
-  jvm: [raw`\bshould (?:contain|be|have|include|start with|end with)\b[^\n]*(?:; but\b|but was\b)`, 'ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
+  jvm: [raw`\bshould (?:contain|be|have|include|start with|end with)\b[^\n]{0,300}?(?:; but\b|but was\b)`, 'ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
   go: ['Error Trace:', raw`\bwant\b[^\n]*\bgot\b`, raw`\bgot\b[^\n]*\bwant\b`, raw`mismatch \(-want \+got\)`, raw`Expected\n\s+<[^>\n]+>: `],
-  ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]+ to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
+  ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]{1,300}? to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
   php: ['Failed asserting that'],
   // Calls the product should have made (mocks as assertions), snapshots and contracts.
   mocks: ['Wanted but not invoked', raw`Argument\(s\) are different`, raw`Expected invocation on the mock`, raw`missing call\(s\) to`, raw`toHaveBeenCalled\w*`, 'Expected number of calls', raw`Snapshot [^\n]* mismatched`, 'Screenshot comparison failed', raw`does not match (?:the )?schema`, 'Pact verification failed'],

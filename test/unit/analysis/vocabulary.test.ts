@@ -96,6 +96,10 @@ describe('each ecosystem names its causes', () => {
     ['php: a wrong argument type to a test helper', 'TypeError: Tests\\Feature\\OrderTest::makeOrder(): Argument #1 ($total) must be of type int, string given, called in /app/tests/Feature/OrderTest.php on line 31', 'test-defect'],
     ['go: a nil pointer whose first own frame is the test', 'panic: runtime error: invalid memory address or nil pointer dereference [recovered]\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x6b2c1a]\n\ngoroutine 7 [running]:\ntesting.tRunner.func1.2({0x6f1e40, 0x8f5a10})\n\t/usr/local/go/src/testing/testing.go:1545 +0x238\npanic({0x6f1e40?, 0x8f5a10?})\n\t/usr/local/go/src/runtime/panic.go:914 +0x21f\nexample.com/shop/e2e.TestRefund(0xc0001a2000)\n\t/src/shop/e2e/refund_test.go:31 +0x1a', 'test-defect'],
     ['groovy: a method the test calls that does not exist', 'groovy.lang.MissingMethodException: No signature of method: com.acme.shop.OrderSpec.placeOrdr() is applicable for argument types: () values: []\n\tat com.acme.shop.OrderSpec.places an order(OrderSpec.groovy:18)', 'test-defect'],
+    ['jest: a helper of the test that is not there', "Cannot find module '../support/factories' from 'test/orders.test.ts'", 'test-defect'],
+    ['jest: a package that is not installed', "Cannot find module 'supertest' from 'test/orders.test.ts'", 'dependency'],
+    ['python: a tests module that is not there', "ModuleNotFoundError: No module named 'tests.factories'", 'test-defect'],
+    ['php: a test support class that is not there', 'Error: Class "Tests\\Support\\OrderFactory" not found\n\n/app/tests/Feature/OrderTest.php:12', 'test-defect'],
     ['go: Fail after the test completed', 'panic: Fail in goroutine after TestCheckout has completed', 'test-defect'],
     // product-defect
     ['capybara', 'expected to find text "Paid" in "Order #7 Pending"', 'product-defect'],
@@ -104,6 +108,9 @@ describe('each ecosystem names its causes', () => {
     ['hamcrest', 'java.lang.AssertionError: \nExpected: is "shipped"\n     but: was "pending"', 'product-defect'],
     ['shouldly', 'order.Status\n    should be\n"shipped"\n    but was\n"pending"', 'product-defect'],
     ['exunit match', 'match (=) failed\ncode:  assert {:ok, _} = Orders.ship(order)\nright: {:error, :not_paid}', 'product-defect'],
+    ['mockito: a call the product did not make', 'Wanted but not invoked:\ngateway.charge(1200);\n-> at com.acme.shop.Gateway.charge(Gateway.java:12)\nActually, there were zero interactions with this mock.', 'product-defect'],
+    ['jest: a call the product did not make', 'expect(jest.fn()).toHaveBeenCalledWith(...expected)\n\nExpected: 1200\n\nNumber of calls: 0', 'product-defect'],
+    ['a bare HTTP status', 'Error: HTTP 401 while fetching /api/me', 'auth'],
     ['pytest without AssertionError', 'E       assert 1150 == 1200\nE        +  where 1150 = total()', 'product-defect'],
   ])('%s', (_what, text, category) => expect(classifyFailure(t(text)).category).toBe(category));
 });
