@@ -1,7 +1,7 @@
 import type { Category } from '../config/categories.js';
 import {
   ASSERTION, AUTH_STATUS, HARNESS_MISUSE, BAD_CREDENTIALS, CODE_ERROR, COMPILE_ERROR, DB_CLIENT_ERROR, DB_CONNECTION_TARGET, DB_REJECTED_VALUE, LOGIN_PAGE, MIGRATION,
-  MISSING_DB_OBJECT, MISSING_DEPENDENCY, MISSING_SETTING, MOCK_MISUSE, NETWORK, NOT_DEPLOYED, REFUSED, SOURCE_REF, TEST_FILE, TEST_MODULE_MISSING, TEST_OBJECT_LACKS, TIMEOUT,
+  MISSING_DB_OBJECT, MISSING_DEPENDENCY, MISSING_CONFIG_SOURCE, MISSING_SETTING, MOCK_MISUSE, NETWORK, NOT_DEPLOYED, REFUSED, SOURCE_REF, TEST_FILE, TEST_MODULE_MISSING, TEST_OBJECT_LACKS, TIMEOUT,
   UNAVAILABLE_STATUS, UNRESOLVED_PLACEHOLDER, anyOf, statusPhrase,
 } from './vocabulary.js';
 
@@ -44,12 +44,14 @@ export const BUILT_IN_RULES: Rule[] = [
   { category: 'auth', pattern: raw`${statusPhrase(AUTH_STATUS)}|\bHTTP(?:\/[\d.]+)?[ :]+(?:401|403)\b|\b(?:401|403)\b[^\n]{0,20}?(?:unauthori[sz]ed|forbidden)`, confidence: 0.85, why: 'the service answered 401/403' },
   { category: 'auth', pattern: anyOf(BAD_CREDENTIALS), confidence: 0.8, why: 'the credentials were missing or invalid' },
   // A page or answer that ends on a login page: the session or credentials were refused.
-  { category: 'auth', pattern: raw`(?:received(?: string)?|got|but was|actual|redirect(?:ed|s)? to|navigated to|expected|assert|location)\b[:\s]{0,4}[^\n]{0,12}?["'<]?[^\s"'<>]*(?:${LOGIN_PAGE})|[?&]reason=session`, confidence: 0.8, why: 'the request ended on the login page: the session or credentials were refused' },
+  { category: 'auth', pattern: raw`(?:received(?: string)?|got|but was|actual|redirect(?:ed|s)? to|navigated to|expected|assert|location)\b[:\s]{0,4}[^\n]{0,12}?["'<]?[^\s"'<>]*(?:${LOGIN_PAGE})|[?&]reason=session|<form\b[^>]{0,100}\baction=["'][^"']*(?:${LOGIN_PAGE})`, confidence: 0.8, why: 'the request ended on the login page: the session or credentials were refused' },
   // deployment: the service under test was not there.
   { category: 'deployment', pattern: raw`${statusPhrase(UNAVAILABLE_STATUS)}|\bHTTP(?:\/[\d.]+)?[ :]+(?:502|503|504)\b|\b(?:502|503|504)\b[^\n]{0,20}?(?:bad gateway|service (?:temporarily )?unavailable|gateway time-?out)|Service (?:Temporarily )?Unavailable|Bad Gateway`, confidence: 0.85, why: 'the service answered 502/503/504' },
   { category: 'deployment', pattern: raw`${anyOf(NOT_DEPLOYED)}|${anyOf(REFUSED)}`, confidence: 0.8, why: 'nothing accepted the connection: the service is not running' },
   // A test module importing a name its own helpers lack is the test's defect, not a missing package.
   { category: 'test-defect', pattern: raw`cannot import name '?\w+'? from '?(?:\.|tests?\b|e2e\b|conftest)|${TEST_MODULE_MISSING}`, confidence: 0.8, why: 'the test imports a helper that does not exist' },
+  // A settings module or config file that is missing is configuration, though a module loader reports it.
+  { category: 'configuration', pattern: MISSING_CONFIG_SOURCE, confidence: 0.8, why: 'a settings module or configuration file is missing' },
   { category: 'dependency', pattern: anyOf(MISSING_DEPENDENCY), confidence: 0.9, why: 'a module or package is missing' },
   { category: 'configuration', pattern: raw`${UNRESOLVED_PLACEHOLDER}|${anyOf(MISSING_SETTING)}`, confidence: 0.85, why: 'a setting, secret or URL is missing or invalid' },
   // An expectation retried until its time ran out, showing what the page held, is an assertion

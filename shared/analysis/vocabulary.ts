@@ -189,7 +189,7 @@ export const BAD_CREDENTIALS: Vocabulary = {
   elixir: [raw`Guardian\.\w*Error`],
 };
 
-/** Where a refused session lands: a login page or an identity provider's authorize endpoint. */
+/** Where a refused session lands: a login page or an identity provider's authorize endpoint (a login form's action too). */
 export const LOGIN_PAGE = raw`\/(?:log-?in|sign-?in|sign_in|auth\/login|accounts\/login|users\/sign_in|u\/login)\b|\/openid-connect\/auth\b|\/oauth2?\/(?:v[\d.]+\/)?authorize\b|\/saml2?\/(?:sso|login)\b|login\.microsoftonline\.com|accounts\.google\.com\/o\/oauth2|[?&]response_type=code\b`;
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ export const NOT_DEPLOYED: Vocabulary = {
 
 export const MISSING_DEPENDENCY: Vocabulary = {
   python: ['ModuleNotFoundError', 'No module named', raw`module '(?!tests?\b|conftest)[\w.]+' has no attribute`, 'PackageNotFoundError', raw`ImportError(?::| while importing)`, raw`DistributionNotFound`, raw`pkg_resources\.VersionConflict`],
-  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', 'NODE_MODULE_VERSION', 'was compiled against a different Node.js version', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install', raw`\bERESOLVE\b`, 'No matching version found for', raw`binary is missing`],
+  node: [raw`Cannot find (?:module|package) '[^']+'`, 'ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM', 'NODE_MODULE_VERSION', 'was compiled against a different Node.js version', raw`Module not found: Error: Can't resolve`, raw`Failed to load url \S+ \(resolved id`, 'Failed to resolve import', raw`is not defined by "exports"`, 'Executable doesn\'t exist at', 'npx playwright install', raw`\bERESOLVE\b`, raw`package\.json and package-lock\.json[^\n]{0,40}in sync`, raw`lock ?file[^\n]{0,40}(?:out of date|needs to be updated|not up to date)`, 'frozen-lockfile', 'No matching version found for', raw`binary is missing`],
   jvm: ['NoClassDefFoundError', 'ClassNotFoundException', 'NoSuchMethodError', 'NoSuchFieldError', 'AbstractMethodError', 'IncompatibleClassChangeError', 'UnsatisfiedLinkError', raw`(?:cannot|could not|unable to) load (?:driver )?class`, 'Could not resolve dependencies', 'Could not find artifact', 'Could not resolve all (?:files|dependencies) for configuration'],
   go: ['cannot find package', 'no required module provides package', raw`missing go\.sum entry`, 'cannot find module providing package', raw`updates to go\.mod needed`],
   ruby: [raw`LoadError\b`, 'cannot load such file', raw`Bundler::GemNotFound`, raw`Could not find gem '`, raw`Gem::(?:MissingSpec|Load)Error`, raw`Bundler::VersionConflict`, 'You have already activated', raw`uninitialized constant (?:[A-Z]\w*::)+[A-Z]\w*`],
@@ -259,6 +259,9 @@ export const MISSING_SETTING: Vocabulary = {
   rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
+
+/** A settings module or configuration file that is not there. */
+export const MISSING_CONFIG_SOURCE = raw`No module named '[\w.]*\b(?:settings|config)\b[\w.]*'|DJANGO_SETTINGS_MODULE|(?:no such file or directory|cannot be opened because it does not exist|FileNotFoundException)[^\n]{0,120}?(?:[\\/](?:config|conf|settings)[\\/]|\.env\b|\b(?:config|settings|application|appsettings)[\w.-]*\.(?:json|ya?ml|toml|ini|properties|conf)\b|\.(?:ya?ml|toml|ini|properties)\b)`;
 
 /** A template that reached a URL or host unexpanded: its variable was never set. */
 export const UNRESOLVED_PLACEHOLDER = raw`(?:https?:\/\/|ENOTFOUND |host:? ?["']?)(?:\$\{[\w.:-]+\}|\{\{\s*[\w.]+\s*\}\}|%[A-Z_]+%)|Invalid URL[^\n]*\$\{`;
