@@ -251,7 +251,7 @@ export const MISSING_SETTING: Vocabulary = {
   ],
   python: ['ImproperlyConfigured', 'UndefinedValueError', 'MissingSchema', 'No scheme supplied', 'InvalidSchema', 'UnsupportedProtocol', 'Request URL is missing an', raw`"path": \[\s*"${ENV_NAME}"`],
   node: ['ERR_INVALID_URL', 'Invalid URL', raw`invalid (?:base )?url`, raw`could not parse [\w ]{0,30}URL`, 'Missing environment variables'],
-  jvm: ['Could not resolve placeholder', 'URI is not absolute', 'Target host is not specified', 'URI with undefined scheme', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
+  jvm: ['No configuration setting found for key', raw`ConfigException\$Missing`, 'Could not resolve placeholder', 'URI is not absolute', 'Target host is not specified', 'URI with undefined scheme', 'Failed to bind properties under', raw`Failed to configure a DataSource: '\w+' attribute is not specified`, raw`ApplicationConfigurationException`],
   go: [raw`required key \w+ missing`, raw`Config File "[^"\n]+" Not Found`],
   ruby: [raw`URI::(?:InvalidURIError|BadURIError)`, raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
   php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
@@ -284,7 +284,7 @@ export const NETWORK: Vocabulary = {
 
 export const TIMEOUT: Vocabulary = {
   any: [raw`timed? ?out after`, 'timed out', 'deadline exceeded', 'deadline has elapsed', 'exceeded the timeout', 'test timed out', raw`did(?:n't| not) finish within the time-?out`, raw`Maximum execution time of \d+ seconds? exceeded`, raw`execution expired`, raw`Request timeout has expired`, raw`exceeded (?:the )?Timeout value`, 'exceeded execution timeout', 'ESOCKETTIMEDOUT'],
-  node: [raw`Timeout of \d+ ?ms exceeded`, raw`Test timeout of \d+ ?ms exceeded`, raw`\bTimeout \d+ ?ms exceeded`, raw`Exceeded timeout of \d+ ?ms`, 'TimeoutError'],
+  node: [raw`still not (?:displayed|existing|visible|clickable|enabled|present) after \d+ ?ms`, raw`Timeout of \d+ ?ms exceeded`, raw`Test timeout of \d+ ?ms exceeded`, raw`\bTimeout \d+ ?ms exceeded`, raw`Exceeded timeout of \d+ ?ms`, 'TimeoutError'],
   python: [raw`Failed: Timeout >[\d.]+s`, 'ReadTimeout', 'ConnectTimeout'],
   jvm: ['SocketTimeoutException', 'TimeoutException', 'HttpTimeoutException', 'ThreadTimeoutException', 'TimeoutCancellationException', 'HttpRequestTimeoutException'],
   go: [raw`panic: test timed out`, 'i/o timeout', raw`Client\.Timeout exceeded`],
@@ -358,7 +358,7 @@ export const TEST_OBJECT_LACKS = raw`undefined (?:local variable or )?method [^\
 export const ASSERTION: Vocabulary = {
   any: [raw`\bexpected\b[^\n]{0,80}\b(?:got|but was|received|actual|but found)\b`, raw`expected to (?:find|have|be|eq|include|match|contain)\b`, raw`(?:^|\n)E\s+assert\b`, raw`expected [^\n]{1,300}? to (?:equal|be|deep equal|have|include|contain|match)`, raw`Expected:? [^\n]{1,300}\n\s*(?:Received|Actual|But was|got)`, 'not equal', raw`assert(?:ion)? failed`],
   python: ['AssertionError', 'DID NOT RAISE'],
-  node: ['Received function did not throw', raw`Expected [\w.]+ to be thrown`, raw`expect\(received\)`, raw`(?<![\w.$])assert\.\w+\(`, raw`toBe\(`, raw`toEqual\(`, raw`Error: expect\(`, raw`Expected (?:value|result)`, raw`Expected values to be strictly (?:deep-)?equal`, '!==', 'Difference:', raw`Expect \w+ to have`],
+  node: ['Received function did not throw', raw`Expected [\w.]+ to be thrown`, raw`expect\(received\)`, raw`(?<![\w.$])assert\.\w+\(`, raw`toBe\(`, raw`toEqual\(`, raw`Error: expect\(`, raw`Expected (?:value|result)`, raw`Expected values to be strictly (?:deep-)?equal`, '!==', raw`Difference(?: \([^)\n]*\))?:`, raw`Expect \w+ to have`],
   jvm: [raw`\bshould (?:contain|be|have|include|start with|end with)\b[^\n]{0,300}?(?:; but\b|but was\b)`, 'ComparisonFailure', 'AssertionFailedError', raw`org\.opentest4j`, 'expected:<', 'but was:<', raw`expected \[[^\]\n]*\] but found \[`, 'Condition not satisfied', raw`Assertion failed:`, 'Expecting actual', raw`\bbut: was\b`],
   go: ['Error Trace:', raw`\bwant\b[^\n]*\bgot\b`, raw`\bgot\b[^\n]*\bwant\b`, raw`mismatch \(-want \+got\)`, raw`Expected\n\s+<[^>\n]+>: `],
   ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]{1,300}? to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
