@@ -264,7 +264,7 @@ export const MISSING_SETTING: Vocabulary = {
 export const MISSING_CONFIG_SOURCE = raw`No module named '[\w.]*\b(?:settings|config)\b[\w.]*'|DJANGO_SETTINGS_MODULE|(?:no such file or directory|cannot be opened because it does not exist|FileNotFoundException)[^\n]{0,120}?(?:[\\/](?:config|conf|settings)[\\/]|\.env\b|\b(?:config|settings|application|appsettings)[\w.-]*\.(?:json|ya?ml|toml|ini|properties|conf)\b|\.(?:ya?ml|toml|ini|properties)\b)`;
 
 /** A template that reached a URL or host unexpanded: its variable was never set. */
-export const UNRESOLVED_PLACEHOLDER = raw`(?:https?:\/\/|ENOTFOUND |host:? ?["']?)(?:\$\{[\w.:-]+\}|\{\{\s*[\w.]+\s*\}\}|%[A-Z_]+%)|Invalid URL[^\n]*\$\{`;
+export const UNRESOLVED_PLACEHOLDER = raw`at index \d+: \$\{[\w.-]+\}|(?:https?:\/\/|ENOTFOUND |host:? ?["']?)(?:\$\{[\w.:-]+\}|\{\{\s*[\w.]+\s*\}\}|%[A-Z_]+%)|Invalid URL[^\n]*\$\{`;
 
 // ---------------------------------------------------------------------------------------------
 // network: below HTTP, to another host (resolver, TLS, resets).
@@ -338,11 +338,12 @@ export const MOCK_MISUSE: Vocabulary = {
 
 /** A test harness used wrongly: a test's callbacks, fixtures, factories or containers set up wrong. */
 export const HARNESS_MISUSE: Vocabulary = {
-  node: [raw`done\(\) called multiple times`, 'Resolution method is overspecified', 'Your test suite must contain at least one test', 'Cannot log after tests are done', 'after the Jest environment has been torn down'],
-  python: ['ScopeMismatch: You tried to access', raw`fixture '[\w-]+' not found`],
-  dotnet: ['did not have matching fixture data', 'Non-overridable members', 'No suitable constructor was found'],
+  node: [raw`done\(\) called multiple times`, 'Resolution method is overspecified', 'Your test suite must contain at least one test', 'Cannot log after tests are done', 'after the Jest environment has been torn down', 'is not allowed to reference any out-of-scope variables'],
+  python: ['ScopeMismatch: You tried to access', raw`fixture '[\w-]+' not found`, 'async def functions are not natively supported'],
+  dotnet: ['has an async void signature', 'did not have matching fixture data', 'Non-overridable members', 'No suitable constructor was found'],
   jvm: ['Mapped port can only be obtained after the container is started', 'No runnable methods', raw`MockitoException: Cannot (?:mock|spy)`, 'ParameterResolutionException', 'PreconditionViolationException'],
   go: [raw`(?:Fail|Log) in goroutine after \w+ has completed`],
+  php: [raw`data provider specified for [^\n]{1,200}? is invalid`],
   ruby: ['Factory not registered', raw`FactoryBot::(?:DuplicateDefinitionError|AttributeDefinitionError|InvalidFactoryError)`],
 };
 
