@@ -121,7 +121,7 @@ export const DB_CLIENT_ERROR: Vocabulary = {
     'ER_ACCESS_DENIED_ERROR',
   ],
   python: [raw`psycopg2?\.(?:errors\.)?\w+`, raw`sqlalchemy\.exc\.(?:Operational|Programming|Integrity|Data|Internal|Database|NoSuchTable)Error`, raw`OperationalError: \(?(?:psycopg|sqlite|pymysql)`, raw`django\.db\.utils\.\w+Error`, raw`QueuePool limit of size`, raw`pymongo\.errors`],
-  node: [raw`SequelizeConnection\w*Error`, 'MongoNetworkError', 'Timeout acquiring a connection', raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
+  node: [raw`SequelizeConnection\w*Error`, 'MongoNetworkError', 'MongooseError', 'Timeout acquiring a connection', raw`Mongo(?:ose)?ServerSelectionError`, 'MongoServerError', 'QueryFailedError'],
   jvm: ['ServerSelectionTimeoutError', 'SQLGrammarException', 'JDBC exception', 'PSQLException', 'SQLSyntaxErrorException', 'ExposedSQLException', 'BadSqlGrammarException', 'CannotGetJdbcConnectionException', raw`HikariPool-\d+ - Connection is not available`],
   ruby: [raw`ActiveRecord::(?:StatementInvalid|ConnectionNotEstablished)`, raw`PG::\w+`, raw`Mysql2::Error`, raw`Sequel::DatabaseError`],
   php: [raw`Illuminate\\Database\\QueryException`, raw`Doctrine\\DBAL\\Exception`, 'PDOException'],
@@ -292,7 +292,7 @@ export const TIMEOUT: Vocabulary = {
   php: [raw`cURL error 28`, 'ProcessTimedOutException'],
   dotnet: [raw`HttpClient\.Timeout`, raw`System\.TimeoutException`, raw`TaskCanceledException\b[^\n]*A task was canceled`],
   // tokio::time::timeout's error.
-  rust: [raw`\bElapsed\(\(\)\)`],
+  rust: [raw`\bElapsed\(\(\)\)`, raw`\bTimedOut\b`],
   elixir: [raw`ExUnit\.TimeoutError`, raw`\*\* \(EXIT\) time out`],
 };
 
@@ -344,6 +344,7 @@ export const HARNESS_MISUSE: Vocabulary = {
   jvm: ['Mapped port can only be obtained after the container is started', 'No runnable methods', raw`MockitoException: Cannot (?:mock|spy)`, 'ParameterResolutionException', 'PreconditionViolationException'],
   go: [raw`(?:Fail|Log) in goroutine after \w+ has completed`],
   php: [raw`data provider specified for [^\n]{1,200}? is invalid`],
+  elixir: [raw`DBConnection\.OwnershipError`, 'cannot find ownership process'],
   ruby: ['Factory not registered', raw`FactoryBot::(?:DuplicateDefinitionError|AttributeDefinitionError|InvalidFactoryError)`],
 };
 
