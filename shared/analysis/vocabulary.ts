@@ -6,7 +6,8 @@
  * rules.ts orders the kinds (root cause over symptom); this file only says what each is called.
  */
 
-export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native' | 'mocks';
+/** A row: an ecosystem, or a kind of tool every ecosystem shares (native libraries, browsers, mocks, BDD). */
+export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native' | 'browsers' | 'mocks' | 'bdd';
 export type Vocabulary = Partial<Record<Ecosystem, readonly string[]>>;
 
 /** One alternation of every ecosystem's words. */
@@ -219,6 +220,8 @@ export const MISSING_DEPENDENCY: Vocabulary = {
   dotnet: ['Could not load file or assembly', 'TypeLoadException', raw`System\.MissingMethodException`, raw`Method not found: '`, 'DllNotFoundException', 'Unable to load shared library', raw`\bNU110[1-3]\b`, raw`\bNETSDK\d{4}\b`, raw`are you missing (?:a using directive or )?an assembly reference`],
   rust: ['use of undeclared crate', raw`can't find crate for`, raw`error\[E0463\]`, 'no matching package named', 'failed to select a version for'],
   elixir: [raw`module [\w.]+ is not available`, 'Unchecked dependencies', raw`run "mix deps\.get"`, 'could not compile dependency'],
+  // Browsers and their drivers for Selenium, Puppeteer, Playwright.
+  browsers: ['NoSuchDriverException', 'Unable to obtain driver', 'executable needs to be in PATH', raw`Could not find (?:Chrome|Chromium|Firefox|expected browser|browser)\b`, 'browsers install'],
   native: ['undefined symbol:', 'cannot open shared object file', 'cannot load library', 'error while loading shared libraries', 'Library not loaded', 'command not found', raw`executable file not found in \$PATH`],
 };
 
@@ -345,6 +348,8 @@ export const HARNESS_MISUSE: Vocabulary = {
   go: [raw`(?:Fail|Log) in goroutine after \w+ has completed`],
   php: [raw`data provider specified for [^\n]{1,200}? is invalid`],
   elixir: [raw`DBConnection\.OwnershipError`, 'cannot find ownership process'],
+  // Cucumber (JS, JVM, Ruby), behave, SpecFlow: a step without, or with two, definitions.
+  bdd: [raw`Undefined\. Implement with the following snippet`, 'UndefinedStepException', 'AmbiguousStepDefinitionsException', 'matches more than one step definition', 'You can implement step definitions for undefined steps', raw`No matching step definition`],
   ruby: ['Factory not registered', raw`FactoryBot::(?:DuplicateDefinitionError|AttributeDefinitionError|InvalidFactoryError)`],
 };
 
@@ -366,6 +371,8 @@ export const ASSERTION: Vocabulary = {
   ruby: [raw`\(compared using [=!~]+\)`, raw`Expected [^\n]{1,300}? to (?:not )?(?:be|eq|include|equal|have)\b`, 'Failed assertion'],
   php: ['Failed asserting that'],
   // Calls the product should have made (mocks as assertions), snapshots and contracts.
+  // An uncaught error in the page under test (TestCafe, Cypress): the product's code failed.
+  browsers: ['A JavaScript error occurred on', 'The following error originated from your application code'],
   mocks: ['Wanted but not invoked', raw`Argument\(s\) are different`, raw`Expected invocation on the mock`, raw`missing call\(s\) to`, raw`toHaveBeenCalled\w*`, 'Expected number of calls', raw`Snapshot [^\n]* mismatched`, 'Screenshot comparison failed', raw`does not match (?:the )?schema`, 'Pact verification failed'],
   dotnet: [raw`\n\s*should (?:not )?(?:be|equal|contain|start with|end with)\b[^\n]*\n`, raw`Assert\.\w+\(\) Failure`, raw`Assert\.\w+ failed`, raw`Expected [\w.\[\]]+ to (?:be|equal|contain|have)[^\n]*, but found`],
   rust: [raw`assertion \x60left [=!]= right\x60 failed`, raw`assertion failed: `],
