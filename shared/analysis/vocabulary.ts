@@ -38,7 +38,8 @@ export const ACTUAL_VALUE: Vocabulary = {
 };
 
 /** Statuses the answer may carry, as numbers or as the names clients and enums give them. */
-export const AUTH_STATUS = raw`(?:401|403|Unauthori[sz]ed|Forbidden)`;
+/** 419 is Laravel's expired session or CSRF token ("Page Expired"). */
+export const AUTH_STATUS = raw`(?:401|403|419|Unauthori[sz]ed|Forbidden|Page Expired)`;
 export const UNAVAILABLE_STATUS = raw`(?:502|503|504|Bad ?Gateway|Service ?(?:Temporarily )?Unavailable|Gateway ?Time-?out|bad_gateway|service_unavailable|gateway_timeout)`;
 
 /**
@@ -250,6 +251,7 @@ export const MISSING_SETTING: Vocabulary = {
     'are not present in the environment',
     raw`\b${ENV_NAME} environment variable (?:to be set|is (?:not set|missing|required|empty))`,
     'Failed to parse URL',
+    raw`\bset [\x60'"]?${ENV_NAME}[\x60'"]? (?:to|in|before)\b`,
     'ConfigError',
   ],
   python: ['ImproperlyConfigured', 'UndefinedValueError', 'MissingSchema', 'No scheme supplied', 'InvalidSchema', 'UnsupportedProtocol', 'Request URL is missing an', raw`"path": \[\s*"${ENV_NAME}"`],
@@ -258,7 +260,7 @@ export const MISSING_SETTING: Vocabulary = {
   go: [raw`required key \w+ missing`, raw`Config File "[^"\n]+" Not Found`],
   ruby: [raw`URI::(?:InvalidURIError|BadURIError)`, raw`Missing \x60?secret_key_base`, raw`ActiveSupport::MessageEncryptor::InvalidMessage`, 'Missing encryption key', raw`Figaro::MissingKeys`],
   php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
-  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'UriFormatException', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero'],
+  dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'UriFormatException', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero', raw`IDX10000: The parameter '\w*(?:key|secret)\w*'`],
   rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
