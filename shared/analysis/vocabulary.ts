@@ -6,8 +6,8 @@
  * rules.ts orders the kinds (root cause over symptom); this file only says what each is called.
  */
 
-/** A row: an ecosystem, or a kind of tool every ecosystem shares (native libraries, browsers, mocks, BDD). */
-export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native' | 'browsers' | 'mocks' | 'bdd';
+/** A row: an ecosystem, or a kind of tool every ecosystem shares (native libraries, browsers, mocks, BDD, clouds). */
+export type Ecosystem = 'any' | 'python' | 'node' | 'jvm' | 'go' | 'ruby' | 'php' | 'dotnet' | 'rust' | 'elixir' | 'native' | 'browsers' | 'mocks' | 'bdd' | 'cloud';
 export type Vocabulary = Partial<Record<Ecosystem, readonly string[]>>;
 
 /** One alternation of every ecosystem's words. */
@@ -262,6 +262,8 @@ export const MISSING_SETTING: Vocabulary = {
   php: ['MissingAppKeyException', 'Unsupported cipher or incorrect key length', raw`cURL error 3:`, 'No application encryption key has been specified', 'EnvNotFoundException', raw`Database connection \[\w+\] not configured`],
   dotnet: ['OptionsValidationException', 'An invalid request URI was provided', 'UriFormatException', 'BaseAddress must be set', raw`The \w+ field is required`, 'The ConnectionString property has not been initialized', raw`No connection string named`, raw`\(Parameter '\w*(?:connectionString|apiKey|secret|url|uri|endpoint|dsn)'\)`, raw`\bIDX10703\b`, 'key length is zero', raw`IDX10000: The parameter '\w*(?:key|secret)\w*'`],
   rust: ['environment variable not found', 'RelativeUrlWithoutBase', 'relative URL without a base', raw`configuration property "[^"]+" not found`],
+  // A bucket, secret or key a setting names that the cloud does not have (AWS, GCP, Azure).
+  cloud: ['NoSuchBucket', 'The specified bucket does not exist', raw`Secret \[[^\]\n]+\] not found`, "Secrets Manager can't find the specified secret", 'SecretNotFound'],
   elixir: ['could not fetch application environment', raw`System\.EnvError`, raw`could not fetch environment variable`],
 };
 
