@@ -95,6 +95,8 @@ export interface ResultSets {
 /** What makes delivery at-least-once safe: the outbox marks, the dedup records, the rejected log. */
 export interface DeliveryRecords {
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  /** The dedup record as last committed, read outside any transaction (it locks nothing). */
+  getDedup(key: string): Promise<DedupRecord | null>;
   /** Stores what became of one notification of cycle `n` (cycles/{n}.notifications[id]). */
   recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;

@@ -280,6 +280,11 @@ export class FirestoreLoopStore implements LoopStore {
     await this.cycleRef(loopId, n).update(update);
   }
 
+  async getDedup(key: string): Promise<DedupRecord | null> {
+    const snap = await this.dedupRef(key).get();
+    return snap.exists ? DedupDoc.parse(snap.data()) : null;
+  }
+
   async recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void> {
     // A plain update of one map entry, not a transaction: the chain's own transactions on the
     // cycle document never wait for the notify step.
