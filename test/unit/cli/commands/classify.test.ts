@@ -16,7 +16,7 @@ async function run(text: string, rules = ruleSet()): Promise<{ out: unknown[]; b
 
 describe('tdl classify (stream)', () => {
   it.each([
-    ['a pytest 503', { runner: 'pytest', test: 't1', message: 'AssertionError: assert 503 == 201', details: 'E       assert 503 == 201' }, { category: 'deployment', confidence: 0.85, signature: 'deployment: 503 == 201', evidence: ['assert 503 == 201'] }],
+    ['a pytest 503', { runner: 'pytest', test: 't1', message: 'AssertionError: assert 503 == 201', details: 'E       assert 503 == 201' }, { category: 'deployment', confidence: 0.85, signature: 'deployment: assert 503', evidence: ['assert 503 == 201'] }],
     ['a Go timeout', { runner: 'go', test: 'TestX', message: 'panic: test timed out after 10m0s' }, { category: 'timeout', confidence: 0.85, signature: 'timeout: panic: test timed out', evidence: ['panic: test timed out after 10m0s'] }],
     ['a refused handshake', { runner: 'jest', test: 'ws', message: 'Error: Unexpected server response: 403' }, { category: 'auth', confidence: 0.9, signature: 'auth: Unexpected server response: 403', evidence: ['Error: Unexpected server response: 403'] }],
   ])('%s: one line out, with exactly category, confidence, signature and evidence', async (_name, line, expected) => {
