@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { caseId, type TestCase } from './model.js';
+import type { TestCase } from './model.js';
+import { caseId } from './case-id.js';
 import { ResultsError } from '../kernel/errors.js';
 import { CHUNK, parseAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
 
@@ -268,7 +269,7 @@ function toTestCase(c: CaseBuilder, limits: StreamLimits): TestCase {
   const metrics = c.properties ? numericOf(c.properties) : undefined;
   // A case that failed and then passed on a rerun in the same run is flaky, not failed.
   const flaky = c.status === 'passed' && c.flakyRuns > 0;
-  const named = runnerNames(c);
+  const named = namesOf(c);
   const out: TestCase = {
     id: caseId({ suite: named.suite, className: named.className, name: c.name, file: named.file }),
     suite: named.suite,
@@ -371,6 +372,22 @@ export function runnerNames(c: { suite: string; className?: string; file?: strin
   const file = c.file ?? `${parts.slice(0, moduleLength).join('/')}.py`;
   const classes = parts.slice(moduleLength);
   return { suite: file, ...(classes.length ? { className: classes.join('::') } : {}), file };
+}
+
+/**
+ * runnerNames, remembered per suite, class and file: a run repeats a few hundred of them over
+ * its cases, and working each out again was a tenth of the reading of a 10,000-case file.
+ */
+const NAMED = new Map<string, ReturnType<typeof runnerNames>>();
+function namesOf(c: { suite: string; className?: string; file?: string }): ReturnType<typeof runnerNames> {
+  if (c.suite !== PYTEST_SUITE || !c.className) return { suite: c.suite, className: c.className, file: c.file };
+  const key = `${c.className}\u0000${c.file ?? '\u0001'}`;
+  let named = NAMED.get(key);
+  if (!named) {
+    if (NAMED.size >= 10_000) NAMED.clear();
+    NAMED.set(key, (named = runnerNames(c)));
+  }
+  return named;
 }
 
 /** Where the module path of a dotted Python classname ends: at its first capitalized part (a class). */
