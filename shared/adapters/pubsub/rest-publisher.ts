@@ -9,6 +9,8 @@ export interface RestPublisherOptions {
   projectId: string;
   /** The emulator's host:port (PUBSUB_EMULATOR_HOST): plain HTTP, no token. Otherwise pubsub.googleapis.com. */
   emulatorHost?: string;
+  /** The real API's base URL (default https://pubsub.googleapis.com): a regional or private endpoint. */
+  endpoint?: string;
   /** For the real API; the default asks Application Default Credentials (google-auth-library, loaded on first use). */
   token?: AccessToken;
   /** One request's limit. */
@@ -27,7 +29,7 @@ export class RestPublisher implements Publisher {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: RestPublisherOptions) {
-    this.base = options.emulatorHost ? `http://${options.emulatorHost}` : 'https://pubsub.googleapis.com';
+    this.base = options.emulatorHost ? `http://${options.emulatorHost}` : (options.endpoint ?? 'https://pubsub.googleapis.com').replace(/\/+$/, '');
     this.token = options.emulatorHost ? undefined : (options.token ?? adcToken());
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
