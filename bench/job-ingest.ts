@@ -41,7 +41,13 @@ export function imageNodeOptions(dockerfile = path.join(packageRoot(), 'infra', 
  * peak RSS is the job's) with a suite that only touches a generated result file, against the
  * emulators, for a cycle seeded in testing; with V8's heap defaults and with the image's NODE_OPTIONS.
  */
-export async function measureJobIngest(sizes: number[], emulators: Emulators, say: (l: string) => void = () => {}): Promise<JobIngestRow[]> {
+export async function measureJobIngest(
+  sizes: number[],
+  emulators: Emulators,
+  say: (l: string) => void = () => {},
+  heaps: ReadonlyArray<readonly [string, string]> = [['default', ''], ['image', imageNodeOptions()]],
+  extraEnv: Record<string, string> = {},
+): Promise<JobIngestRow[]> {
   const peakRss = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'peak-rss.js')).href;
   const tdl = path.join(packageRoot(), 'bin', 'tdl.js');
   const projectId = `demo-bench-job-${randomUUID().slice(0, 8)}`;
@@ -56,7 +62,7 @@ export async function measureJobIngest(sizes: number[], emulators: Emulators, sa
       await generatePytestJUnit(path.join(dir, name), n);
       const mb = (await stat(path.join(dir, name))).size / 1e6;
       say(`job ingest: ${n} cases, ${mb.toFixed(1)} MB, tdl job to the emulators`);
-      for (const [heap, nodeOptions] of [['default', ''], ['image', imageNodeOptions()]] as const) {
+      for (const [heap, nodeOptions] of heaps) {
         const loopId = `bench-job-${n}-${heap}`;
         const jobId = `${loopId}-c1`;
         await seedTestingCycle(store, loopId, jobId);
@@ -64,7 +70,7 @@ export async function measureJobIngest(sizes: number[], emulators: Emulators, sa
         // As in the image: the flags come through NODE_OPTIONS, which the job itself reads at start.
         const { code, stderr } = await run(process.execPath, ['--import', peakRss, tdl, 'job', '--results', name, '--', 'touch', name], {
           cwd: dir,
-          env: { ...process.env, ...emulators.env, NODE_OPTIONS: nodeOptions, TDL_SUITE_NODE_OPTIONS: '', GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
+          env: { ...process.env, ...emulators.env, NODE_OPTIONS: nodeOptions, TDL_SUITE_NODE_OPTIONS: '', ...extraEnv, GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
         });
         const seconds = (performance.now() - started) / 1000;
         const cycle = await store.getCycle(loopId, 1);

@@ -41,8 +41,9 @@ interface CaseBuilder {
   status: TestCase['status'];
   message?: string;
   failureType?: string;
-  details: TextBuffer;
-  output: TextBuffer;
+  /** Made on the first text: most cases (self-closing, passed) have none, and two buffers per case was garbage. */
+  details?: TextBuffer;
+  output?: TextBuffer;
   flakyRuns: number;
   reruns: number;
   properties?: Record<string, string>;
@@ -132,8 +133,8 @@ class JUnitReader implements XmlHandler {
 
   text(s: string): void {
     if (!this.current) return;
-    if (this.capture === 'details') this.current.details.add(s);
-    else if (this.capture === 'output') this.current.output.add(s);
+    if (this.capture === 'details') (this.current.details ??= new TextBuffer(this.limits.maxMessageChars)).add(s);
+    else if (this.capture === 'output') (this.current.output ??= new TextBuffer(this.limits.maxOutputChars)).add(s);
     else if (this.capture === 'property') this.propertyText += s.slice(0, 1000);
   }
 
@@ -177,8 +178,6 @@ class JUnitReader implements XmlHandler {
       line: Number.isInteger(lineNo) ? lineNo : undefined,
       durationMs: attrs?.time !== undefined ? seconds(attrs.time) : undefined,
       status: 'passed',
-      details: new TextBuffer(this.limits.maxMessageChars),
-      output: new TextBuffer(this.limits.maxOutputChars),
       flakyRuns: 0,
       reruns: 0,
     };
@@ -262,10 +261,10 @@ class JUnitReader implements XmlHandler {
 
 /** The normalized case, built field by field: optional fields are left out, not set to undefined. */
 function toTestCase(c: CaseBuilder, limits: StreamLimits): TestCase {
-  const details = c.details.value();
-  const output = c.output.value();
+  const details = c.details?.value();
+  const output = c.output?.value();
   const message = c.message === undefined ? undefined : c.message.slice(0, limits.maxMessageChars);
-  const full = (c.message?.length ?? 0) + c.details.total;
+  const full = (c.message?.length ?? 0) + (c.details?.total ?? 0);
   const metrics = c.properties ? numericOf(c.properties) : undefined;
   // A case that failed and then passed on a rerun in the same run is flaky, not failed.
   const flaky = c.status === 'passed' && c.flakyRuns > 0;

@@ -73,7 +73,11 @@ export function createFirestore(options: { projectId: string; databaseId?: strin
 }
 
 export class FirestoreLoopStore implements LoopStore {
-  constructor(private readonly db: Firestore) {}
+  constructor(
+    private readonly db: Firestore,
+    /** Result chunks per batch written: fewer hold less memory (the test job, held to 128 MB), more are faster. */
+    private readonly chunksPerBatch = CHUNKS_PER_BATCH,
+  ) {}
 
   private loopRef(loopId: string): DocumentReference {
     return this.db.collection('loops').doc(loopId);
@@ -193,7 +197,7 @@ export class FirestoreLoopStore implements LoopStore {
       for await (const c of cases) {
         const full = chunker.add(c);
         if (full) pending.push(full);
-        if (pending.length === CHUNKS_PER_BATCH) await send();
+        if (pending.length >= this.chunksPerBatch) await send();
       }
       const last = chunker.flush();
       if (last) pending.push(last);
