@@ -46,7 +46,6 @@ export async function measureJobIngest(
   emulators: Emulators,
   say: (l: string) => void = () => {},
   heaps: ReadonlyArray<readonly [string, string]> = [['default', ''], ['image', imageNodeOptions()]],
-  extraEnv: Record<string, string> = {},
 ): Promise<JobIngestRow[]> {
   const peakRss = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'peak-rss.js')).href;
   const tdl = path.join(packageRoot(), 'bin', 'tdl.js');
@@ -70,7 +69,7 @@ export async function measureJobIngest(
         // As in the image: the flags come through NODE_OPTIONS, which the job itself reads at start.
         const { code, stderr } = await run(process.execPath, ['--import', peakRss, tdl, 'job', '--results', name, '--', 'touch', name], {
           cwd: dir,
-          env: { ...process.env, ...emulators.env, NODE_OPTIONS: nodeOptions, TDL_SUITE_NODE_OPTIONS: '', ...extraEnv, GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
+          env: { ...process.env, ...emulators.env, NODE_OPTIONS: nodeOptions, TDL_SUITE_NODE_OPTIONS: '', GOOGLE_CLOUD_PROJECT: projectId, TDL_LOOP_ID: loopId, TDL_CYCLE: '1', TDL_JOB_ID: jobId },
         });
         const seconds = (performance.now() - started) / 1000;
         const cycle = await store.getCycle(loopId, 1);

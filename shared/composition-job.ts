@@ -26,7 +26,7 @@ export interface JobServices {
 
 export function jobServices(env: RuntimeEnv = loadRuntimeEnv()): JobServices {
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT, databaseId: env.TDL_FIRESTORE_DATABASE });
-  const store = new FirestoreLoopStore(firestore, Number(process.env.TDL_JOB_CHUNKS_PER_BATCH ?? 4));
+  const store = new FirestoreLoopStore(firestore);
   const publisher = allowedTopics(new RestPublisher({ projectId: env.GOOGLE_CLOUD_PROJECT, emulatorHost: env.PUBSUB_EMULATOR_HOST }), 'test job', PUBLISHES.testJob);
   const log = createJsonLogger('tdl', undefined, env.GOOGLE_CLOUD_PROJECT);
   return {

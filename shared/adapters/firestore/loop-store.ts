@@ -73,11 +73,7 @@ export function createFirestore(options: { projectId: string; databaseId?: strin
 }
 
 export class FirestoreLoopStore implements LoopStore {
-  constructor(
-    private readonly db: Firestore,
-    /** Result chunks per batch written: fewer hold less memory (the test job, held to 128 MB), more are faster. */
-    private readonly chunksPerBatch = CHUNKS_PER_BATCH,
-  ) {}
+  constructor(private readonly db: Firestore) {}
 
   private loopRef(loopId: string): DocumentReference {
     return this.db.collection('loops').doc(loopId);
@@ -197,7 +193,7 @@ export class FirestoreLoopStore implements LoopStore {
       for await (const c of cases) {
         const full = chunker.add(c);
         if (full) pending.push(full);
-        if (pending.length >= this.chunksPerBatch) await send();
+        if (pending.length === CHUNKS_PER_BATCH) await send();
       }
       const last = chunker.flush();
       if (last) pending.push(last);
