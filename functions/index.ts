@@ -4,3 +4,4 @@ import './analyze.js';
 import './report.js';
 import './watchdog.js';
 import './control.js';
+import './notify.js';

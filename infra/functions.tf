@@ -76,14 +76,15 @@ resource "google_cloudfunctions2_function" "fn" {
     # reaches the functions, whatever token it carries.
     ingress_settings      = "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.key].email
-    environment_variables = {
+    environment_variables = merge({
       GOOGLE_CLOUD_PROJECT = var.project
       TDL_REGION           = var.region
       TDL_TEST_JOB         = google_cloud_run_v2_job.tests.name
       # Health and latency probes carry an ID token of the function's account, so private
       # services (the gcloud run deploy default) answer them.
       TDL_ID_TOKENS = "metadata"
-    }
+      # The services' own log, for the five whys (analysis.tf grants the read).
+    }, each.key == "analyze" && var.read_service_logs ? { TDL_SERVICE_LOGS = "cloud-logging" } : {})
   }
 
   depends_on = [google_project_service.apis, google_storage_bucket_iam_member.function_build_reads_source, google_artifact_registry_repository_iam_member.function_build_writes_images, google_project_iam_member.function_build_logs]

@@ -24,6 +24,7 @@ locals {
     "report"    = local.outbox_topics
     "watchdog"  = local.outbox_topics
     "control"   = ["deploy-requested", "loop-events"]
+    "notify"    = ["loop-events"]
   }
 }
 

@@ -21,6 +21,11 @@ import { createDecide } from './chain/decide/decide.js';
 import { createWatchdog } from './chain/watchdog/watchdog.js';
 import { createRecordResults } from './chain/record-results/record-results.js';
 import { createControl } from './chain/control/control.js';
+import { createNotify } from './chain/notify/notify.js';
+import { OctokitGitHub } from './adapters/github/octokit-github.js';
+import { FetchWebhook } from './adapters/webhook/fetch-webhook.js';
+import { EnvSecretSource, SecretManagerSource } from './adapters/secrets/secret-sources.js';
+import type { SecretSource } from './ports/notify.js';
 import type { ServiceLogs } from './ports/service-logs.js';
 import { ServiceLogFiles } from './adapters/files/service-log-files.js';
 import { CloudLoggingServiceLogs } from './adapters/cloud-logging/cloud-logging-service-logs.js';
@@ -39,6 +44,7 @@ export interface Services {
   watchdog: ReturnType<typeof createWatchdog>;
   control: ReturnType<typeof createControl>;
   recordResults: ReturnType<typeof createRecordResults>;
+  notify: ReturnType<typeof createNotify>;
   log: ReturnType<typeof createJsonLogger>;
   /** ID tokens for private services, when TDL_ID_TOKENS=metadata. */
   idTokens: IdTokenSource | undefined;
@@ -85,6 +91,13 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
     control: createControl(fn(FUNCTIONS.control)),
     recordResults: createRecordResults(as('test job', PUBLISHES.testJob)),
+    notify: createNotify({
+      ...fn(FUNCTIONS.notify),
+      github: new OctokitGitHub(log),
+      webhook: new FetchWebhook(),
+      secrets: secretSource(env),
+      githubApiUrl: env.TDL_GITHUB_API_URL,
+    }),
     close: () => clients.close(),
   };
 }
@@ -100,6 +113,12 @@ async function createLauncher(env: RuntimeEnv): Promise<TestJobLauncher> {
     return new CloudRunJobLauncher({ projectId: env.GOOGLE_CLOUD_PROJECT, region: env.TDL_REGION, job: env.TDL_TEST_JOB });
   }
   throw new ConfigError('no test job configured: set TDL_TEST_JOB (Cloud Run Job name) or TDL_LOCAL_JOBS_URL (local runtime)');
+}
+
+/** On the emulators secrets come from the environment; in the cloud from Secret Manager. */
+function secretSource(env: RuntimeEnv): SecretSource {
+  const source = env.TDL_SECRET_SOURCE ?? (env.FIRESTORE_EMULATOR_HOST ? 'env' : 'secret-manager');
+  return source === 'env' ? new EnvSecretSource(process.env) : new SecretManagerSource(env.GOOGLE_CLOUD_PROJECT);
 }
 
 /**

@@ -15,12 +15,13 @@ export interface Audit {
  * event saying so), every deployment the team published became a cycle or was superseded, at most
  * one deploy request per decision, one job launch per cycle, and no loop left running.
  */
-export async function audit(world: World, team: Team, loopIds: string[], expect: { extraCycles?: boolean; checkEvents?: boolean } = {}): Promise<Audit> {
+export async function audit(world: World, team: Team, loopIds: string[], expect: { extraCycles?: boolean; checkEvents?: boolean; notifications?: boolean } = {}): Promise<Audit> {
   const result: Audit = { completed: 0, lost: 0, doubled: 0, stuck: 0, problems: [] };
   const problem = (kind: keyof Omit<Audit, 'problems' | 'completed'>, text: string) => {
     result[kind]++;
     result.problems.push(`${kind}: ${text}`);
   };
+  if (expect.notifications) await untilNotified(world, loopIds, 20_000);
   for (const loopId of loopIds) {
     const loop = await world.store.getLoop(loopId);
     if (!loop) {
@@ -44,6 +45,12 @@ export async function audit(world: World, team: Team, loopIds: string[], expect:
       if (verdicts.length > 1) result.problems.push(`info: ${loopId}/${c.n}: its verdict event was published ${verdicts.length} times`);
       const requests = world.deployRequests.filter((r) => r.loopId === loopId && r.cycle === c.n + 1);
       if (requests.length > 1) problem('doubled', `${loopId}/${c.n}: ${requests.length} deploy requests`);
+      if (expect.notifications && c.phase === 'done') {
+        // notify's webhook: one call per verdict however often its event was delivered.
+        const told = world.notified.filter((w) => w.loopId === loopId && w.cycle === c.n).length;
+        if (told === 0) problem('lost', `${loopId}/${c.n}: its verdict was never notified`);
+        if (told > 1) problem('doubled', `${loopId}/${c.n}: its verdict was notified ${told} times`);
+      }
       const launches = world.launches.filter((l) => l.loopId === loopId && l.cycle === c.n);
       if (launches.length > 1) problem('doubled', `${loopId}/${c.n}: its test job launched ${launches.length} times`);
     }
@@ -58,6 +65,16 @@ export async function audit(world: World, team: Team, loopIds: string[], expect:
     }
   }
   return result;
+}
+
+/** notify runs beside the chain, on loop-events: give its last calls time to land (three deliveries contend). */
+async function untilNotified(world: World, loopIds: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const cycles = (await Promise.all(loopIds.map((id) => world.store.listCycles(id)))).flat().filter((c) => c.phase === 'done');
+    if (cycles.every((c) => world.notified.some((w) => w.loopId === c.loopId && w.cycle === c.n))) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Waits until every loop has ended, or the time bound passes. */

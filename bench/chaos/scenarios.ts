@@ -44,6 +44,8 @@ interface LoopScenarioOptions extends TeamOptions {
   checkEvents?: boolean;
   /** After every loop ended: late and stale messages that must change nothing. */
   after?: (world: World, team: Team, loopIds: string[]) => Promise<{ badInputs: number; rejected: number } | void>;
+  /** Loops notify a webhook of each verdict, and the audit counts the calls (one per verdict). */
+  notifications?: boolean;
 }
 
 const redThenGreen = (_loop: string, k: number): Outcome => (k === 1 ? 'red' : 'green');
@@ -74,7 +76,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
       })()
     : Promise.resolve(0);
   try {
-    await Promise.all(loopIds.map((id) => world.createLoop(id, { guards: o.guards, deadlines: o.deadlines })));
+    await Promise.all(loopIds.map((id) => world.createLoop(id, { guards: o.guards, deadlines: o.deadlines, notify: o.notifications })));
     await Promise.all(loopIds.map((id) => team.deploy(id, 'push')));
     await o.during?.(world, team, loopIds);
     await untilEnded(world, loopIds, o.timeoutMs);
@@ -83,7 +85,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
     extra = await o.after?.(world, team, loopIds);
     // Let redeliveries and late messages land before judging.
     await new Promise((r) => setTimeout(r, 1500));
-    const result = await audit(world, team, loopIds, { checkEvents: o.checkEvents });
+    const result = await audit(world, team, loopIds, { checkEvents: o.checkEvents, notifications: o.notifications });
     if (kills > 0) result.problems.unshift(`info: ${kills} function servers killed and restarted`);
     result.problems.unshift(...world.notes);
     for (const f of restartFailures) result.problems.unshift(`info: a restart failed: ${f}`);
@@ -106,7 +108,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'delivered-3x',
     quick: true,
-    run: (e, scale) => loopScenario('delivered-3x', e, { loops: 4 * scale, deliveries: 3, script: redThenGreen, timeoutMs: 60_000 }),
+    run: (e, scale) => loopScenario('delivered-3x', e, { loops: 4 * scale, deliveries: 3, script: redThenGreen, timeoutMs: 60_000, notifications: true }),
   },
   {
     name: 'late-and-stale',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { z } from 'zod';
 import type { Emulators } from '../../shared/local/emulators.js';
 import { PlayedChain } from '../../shared/local/played-chain.js';
@@ -7,6 +8,7 @@ import { detachPushSubscriptions } from '../../shared/local/topology-setup.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 import { pushSubscriptions, TOPICS } from '../../shared/chain/topology.js';
 import { LoopEvent, DeployRequested } from '../../shared/chain/messages.js';
+import { NotifyConfig } from '../../shared/config/notify-config.js';
 
 /** A function server a scenario can crash: killed at once and started again on its port. */
 export type CrashableHost = FunctionHost & { restart(): Promise<void> };
@@ -21,6 +23,9 @@ export class World extends PlayedChain {
   declare hosts: CrashableHost[];
   readonly events: LoopEvent[] = [];
   readonly deployRequests: DeployRequested[] = [];
+  /** Verdict webhook calls the notify function made, for loops created with `notify`. */
+  readonly notified: Array<{ loopId: string; cycle: number; verdict: string }> = [];
+  private notifyUrl = '';
   /** What a scenario did to the world, for the report (lines starting "info:"). */
   readonly notes: string[] = [];
   onDeployRequested: (request: DeployRequested) => void = () => {};
@@ -35,6 +40,24 @@ export class World extends PlayedChain {
     this.hosts = hosts.map((host) => Object.assign(host, { restart: () => this.restart(host) }));
     await this.deliverEveryMessage(options.deliveries ?? 1);
     await this.listenAll();
+    await this.receiveNotifications();
+  }
+
+  /** The loops' webhook sink (createLoop with notify): one call per verdict is expected. */
+  private async receiveNotifications(): Promise<void> {
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const v = JSON.parse(body) as { loopId: string; cycle: number; verdict: string };
+        this.notified.push({ loopId: v.loopId, cycle: v.cycle, verdict: v.verdict });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    this.environment.defer(() => new Promise<void>((r) => server.close(() => r())));
+    const address = server.address();
+    this.notifyUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/notify`;
   }
 
   /** Every message delivered `deliveries` times: extra push subscriptions to the same functions. */
@@ -102,7 +125,7 @@ export class World extends PlayedChain {
     await this.environment.ensureTopology();
   }
 
-  async createLoop(loopId: string, config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines> } = {}): Promise<void> {
+  async createLoop(loopId: string, config: { guards?: Partial<Guards>; deadlines?: Partial<Deadlines>; notify?: boolean } = {}): Promise<void> {
     await this.environment.putLoop(loopId, {
       branch: 'main',
       criteria: Criteria.parse({}),
@@ -111,6 +134,7 @@ export class World extends PlayedChain {
       classification: { rules: [] },
       allowedHosts: ['127.0.0.1', 'localhost'],
       services: [{ name: 'api', critical: true, healthPath: '/healthz' }],
+      ...(config.notify ? { notify: NotifyConfig.parse({ webhooks: [{ name: 'chaos', url: this.notifyUrl }] }) } : {}),
     });
   }
 }

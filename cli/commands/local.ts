@@ -25,6 +25,9 @@ Stops every process it started.
                   its URL is printed at the start and it serves until the loop ends
   --keep          after the loop ends, keep the emulators and the dashboard until Ctrl-C
   --no-ui         no dashboard
+  --fake-github   start a local fake GitHub API and point notify at it (TDL_GITHUB_API_URL,
+                  and a token of its own in the variable notify.github.token.env names): the
+                  commit statuses and the await-fix issue are printed as they are posted
 
 Reuses emulators when PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST both answer.
 Exit: 0 the loop succeeded; 1 it ended otherwise; 2 bad usage or config.`;
@@ -41,6 +44,7 @@ export const localCommand: Command = {
       keep: { type: 'boolean', default: false },
       'ui-port': { type: 'string', default: '7070' },
       'no-ui': { type: 'boolean', default: false },
+      'fake-github': { type: 'boolean', default: false },
     });
     const uiPort = Number(values['ui-port']);
     if (!Number.isInteger(uiPort) || uiPort < 0 || uiPort > 65_535) throw new UsageError(`--ui-port: "${values['ui-port']}" is not a port number`);
@@ -72,6 +76,7 @@ export const localCommand: Command = {
         reportDir: values.reports!,
         say,
         verbose: values.verbose,
+        fakeGitHub: values['fake-github'],
         serve: values['no-ui'] ? undefined : async (world) => {
           const served = await serveDashboard(world, uiPort);
           url = served.url;

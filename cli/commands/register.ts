@@ -28,7 +28,7 @@ export const registerCommand: Command = {
       const now = new Date().toISOString();
       const stored = { branch: config.branch, ...storedConfig(config) };
       const created = await conn.store.transact({ loopId: config.loopId }, ({ loop }) => {
-        if (loop) return { writes: { loop: { config: stored, updatedAt: now } as Partial<LoopDoc> }, result: false };
+        if (loop) return { writes: { loop: { config: stored, updatedAt: now } as Partial<LoopDoc>, replaceLoopFields: true }, result: false };
         return { writes: { loop: newLoop(config.loopId, stored, now) }, result: true };
       });
       if (values.json) out(JSON.stringify({ loopId: config.loopId, created }));

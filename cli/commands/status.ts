@@ -8,8 +8,9 @@ import type { ClusterLabel } from '../../shared/analysis/labels.js';
 const usage = `Usage: tdl status [LOOP] [--json] [--project PROJECT]
 
 The loops (or one), each with its status, current cycle and phase, pass rate and next action,
-read from Firestore. With LOOP, its cycles too, and the labels people gave its clusters
-(\`tdl label\`), each with the clusters of the cycles that took it.
+read from Firestore. With LOOP, its cycles too, the labels people gave its clusters (\`tdl
+label\`) with the cycles that took each, and its notifications (commit statuses, the await-fix
+issue, Slack, webhooks): every one that failed, and all of the current cycle's.
   --json   the last line is a JSON array of loops (with LOOP: one object with its cycles)
 
 ${CONNECTION_HELP}
@@ -51,6 +52,8 @@ export const statusCommand: Command = {
             out('');
             out(table(['LABEL', 'CATEGORY', 'SIGNATURE', 'TAKEN BY'], taken.map((l) => [l.shown, l.category, l.signature.slice(0, 60), l.takenBy.length ? l.takenBy.map((t) => `cycle ${t}`).join(', ') : '-'])));
           }
+          const told = notificationRows(cycles, loops[0]!.currentCycle);
+          if (told.length > 0) out(`\n${table(['CYCLE', 'NOTIFICATION', 'FOR', 'STATUS', 'TRIES', 'AT', 'DETAIL'], told)}`);
           out(`\n${loops[0]!.statusReason ?? ''}`);
         }
         return ['failed', 'blocked', 'cancelled'].includes(loops[0]!.status) ? EXIT.notSucceeded : EXIT.ok;
@@ -103,6 +106,7 @@ function cycleSummary(c: CycleDoc) {
     passRate: c.passRate ?? null,
     verdict: c.verdict ?? null,
     verdictReason: c.verdictReason ?? null,
+    notifications: Object.entries(c.notifications).map(([id, r]) => ({ id, ...r })),
   };
 }
 
@@ -123,4 +127,14 @@ function labelSummary(l: ClusterLabel, cycles: CycleDoc[]) {
     cluster: l.cluster,
     takenBy,
   };
+}
+
+/** Every notification that failed, and all of the current cycle's: what a person checks first. */
+function notificationRows(cycles: CycleDoc[], current: number): Array<Array<string | number>> {
+  return cycles.flatMap((c) =>
+    Object.values(c.notifications)
+      .filter((r) => r.status === 'failed' || c.n === current)
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .map((r) => [c.n, r.sink, r.event, r.status, r.attempts, r.at.slice(11, 19), r.reason ?? '']),
+  );
 }

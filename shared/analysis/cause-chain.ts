@@ -3,14 +3,17 @@
  * what it wraps: Java and Kotlin as `Caused by:` sections under the wrapper (the last is the
  * deepest), Node as `[cause]:` (util.inspect) or `Caused by:` (vitest) under it, Python as
  * sections joined by "During handling of the above exception" or "The above exception was the
- * direct cause" (the first is the deepest). The deepest cause says what went wrong; the
- * wrappers say what was being done.
+ * direct cause" (the first is the deepest), PHP as the previous exception followed by `Next X:`
+ * (the first is the deepest), PHPUnit and rspec as `Caused by` / `# --- Caused by: ---` under
+ * the wrapper, .NET as inner exceptions under it (` ---> X:` from ToString, `---- X :` from
+ * xUnit, `  ----> X :` from NUnit). The deepest cause says what went wrong; the wrappers say
+ * what was being done.
  */
 
 /** Python's joints: the section before one is the deeper exception. */
-const PYTHON_JOINT = /^[ \tE]*(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)[ \t]*$/m;
-/** Java's, Kotlin's and Node's: the section from one on is the deeper exception. */
-const WRAPPED_CAUSE = /^(?=[ \t]*(?:Caused by:|\[cause\]:))/m;
+const PYTHON_JOINT = /^[ \tE]*(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)[ \t]*$|^(?=Next [\w\\]+(?:Exception|Error)\b)/m;
+/** Java's, Kotlin's, Node's, PHPUnit's, rspec's and .NET's: the section from one on is the deeper exception. */
+const WRAPPED_CAUSE = /^(?=[ \t#-]*Caused by\b:?|[ \t]*\[cause\]:|[ \t]*(?:-{4,}|-{2,4}>)[ \t]+[\w.]+(?:Exception|Error)\b)/m;
 
 /** The links of one text, deepest first; a text with no joints is one link. */
 export function causeChain(text: string): string[] {

@@ -119,9 +119,16 @@ function decide(links: readonly string[], compiled: readonly Compiled[]): Decisi
 
 const compiledTargets = CONNECTION_TARGETS.map((t) => ({ ...t, regex: new RegExp(t.pattern, 'i') }));
 
+/** An HTTP(S) URL on the line that failed: the connection was an HTTP request, whatever else the text names. */
+const HTTP_TARGET = /\bhttps?:\/\//i;
+
 /** A connection that failed (refused, unresolved, timed out) is about what it connected to. */
 function connectionTarget(decision: Decision, links: readonly string[]): Rule | null {
   if (!CONNECTION_CATEGORIES.includes(decision.rule.category)) return null;
+  const { link, match } = decision;
+  const end = link.indexOf('\n', match.index + match[0].length);
+  const line = link.slice(link.lastIndexOf('\n', match.index) + 1, end < 0 ? link.length : end);
+  if (HTTP_TARGET.test(line)) return null;
   const all = links.join('\n');
   return compiledTargets.find((t) => t.regex.test(all)) ?? null;
 }

@@ -24,11 +24,20 @@ const ERROR_URL = /\bfor url:?\s*["']?(https?:\/\/[^\s"']+)/i;
 /** Statuses as runners print them, the answer's status in group 1. */
 const STATUS_PATTERNS: readonly RegExp[] = [
   /<Response \[(\d{3})\]>/,
-  /\b(?:status(?: code)?|got(?: status)?|received|answered|but was|returned|actual)\W{0,3}<?\[?(\d{3})\b/i,
+  // rspec-rails names the status before its number: `but it was :not_found (404)`.
+  /\bbut it was :\w+ \((\d{3})\)/,
+  // After a marker of the actual value (see ACTUAL_VALUE in vocabulary.ts): jest, testify, xUnit,
+  // NUnit, rspec, minitest, Hamcrest, TestNG, FluentAssertions, axios, Faraday, reqwest.
+  /\b(?:status(?: code)?|got(?: status)?|received|answered|but (?:it )?was|was|returned|actual|found|left|responded with status)\W{0,3}<?\[?(\d{3})\b/i,
   /\b(\d{3}) (?:Client|Server) Error\b/,
   /(?:Client|Server) error '(\d{3})\b/,
   /\bassert (\d{3}) [!=]= \d{3}\b/,
   /\b(\d{3}) !==? \d{3}\b/,
+  // PHPUnit, chai/Jasmine, Gomega: the actual value first.
+  /Failed asserting that (\d{3}) (?:is|matches)\b/,
+  /\bexpected\s*(?:<[^>\n]{1,20}>:\s*)?(\d{3})\s+to\b/i,
+  // Guzzle's `resulted in a \`503 Service Unavailable\` response`.
+  /resulted in an? `(\d{3})\b/,
 ];
 
 /** The request and status one failure's text shows; fields it does not show are absent. */

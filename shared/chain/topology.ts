@@ -26,6 +26,7 @@ export const FUNCTIONS = {
   report: 'report',
   watchdog: 'watchdog',
   control: 'control',
+  notify: 'notify',
 } as const;
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
 
@@ -45,7 +46,7 @@ const OUTBOX_TOPICS = [TOPICS.analysisFinished, TOPICS.deployRequested, TOPICS.l
  * Who publishes what: infra/ grants each identity exactly these topics, and each one's
  * publisher refuses any other (shared/chain/lifecycle/allowed-topics.ts), so a step that starts
  * publishing something new fails in the tests on the emulators instead of in the cloud.
- * Every function reports rejected input on loop-events. run-tests, analyze, report and the
+ * Every function reports rejected input on loop-events (notify publishes nothing else). run-tests, analyze, report and the
  * watchdog republish abandoned outbox entries, so they may publish every outbox topic.
  */
 export const PUBLISHES = {
@@ -55,6 +56,7 @@ export const PUBLISHES = {
     [FUNCTIONS.report]: OUTBOX_TOPICS,
     [FUNCTIONS.watchdog]: OUTBOX_TOPICS,
     [FUNCTIONS.control]: [TOPICS.deployRequested, TOPICS.loopEvents],
+    [FUNCTIONS.notify]: [TOPICS.loopEvents],
   },
   /** The test job (`tdl job`): its results' tests-finished, and its progress on loop-events. */
   testJob: [TOPICS.loopEvents, TOPICS.testsFinished],
@@ -154,6 +156,18 @@ export const SUBSCRIPTIONS: readonly Subscription[] = [
     topic: TOPICS.loopControl,
     function: FUNCTIONS.control,
     ackDeadlineSeconds: 60,
+    retryPolicy,
+    maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
+  },
+  {
+    // The sinks are told side by side, each retried inside the step (by default 4 attempts, 3.5 s
+    // of pauses, 10 s a request: under a minute at worst, within the functions' 120 s); what
+    // still fails is recorded on the cycle, not thrown.
+    kind: 'push',
+    name: 'notify',
+    topic: TOPICS.loopEvents,
+    function: FUNCTIONS.notify,
+    ackDeadlineSeconds: 120,
     retryPolicy,
     maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS,
   },

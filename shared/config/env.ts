@@ -16,6 +16,10 @@ export const RuntimeEnv = z.object({
   /** Cloud: `cloud-logging` reads what the Cloud Run services printed for the five whys (needs roles/logging.viewer). */
   TDL_SERVICE_LOGS: z.enum(['none', 'cloud-logging']).default('none'),
   TDL_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Replaces every loop's GitHub API URL: a local fake GitHub (`tdl local --fake-github` sets it). */
+  TDL_GITHUB_API_URL: z.string().url().optional(),
+  /** Where secrets named in loop configs are read; default: the environment on the emulators, else Secret Manager. */
+  TDL_SECRET_SOURCE: z.enum(['env', 'secret-manager']).optional(),
   /**
    * Cloud: `metadata` has the probes (and the test job, for the suite) carry ID tokens from the
    * metadata server, for private services; `none` (the default, locally) sends requests bare.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LoopId } from '../chain/messages.js';
 import { ConfigError } from '../kernel/errors.js';
 import { CATEGORIES } from './categories.js';
+import { NotifyConfig } from './notify-config.js';
 
 /** A command is an argv array: it is never passed through a shell. */
 const Command = z.array(z.string().min(1)).min(1);
@@ -136,6 +137,8 @@ export const LoopConfig = z.object({
   guards: Guards.default(Guards.parse({})),
   deadlines: Deadlines.default(Deadlines.parse({})),
   classification: z.object({ rules: z.array(ClassificationRule).default([]) }).default({ rules: [] }),
+  /** Commit statuses, the await-fix issue, Slack and webhooks (shared/config/notify-config.ts). */
+  notify: NotifyConfig.default(NotifyConfig.parse({})),
   /** Off unless `analysis.model` is set: the rules alone explain failures. */
   analysis: AnalysisConfig.default({}),
 });
@@ -143,7 +146,7 @@ export type LoopConfig = z.infer<typeof LoopConfig>;
 export type LoopConfigInput = z.input<typeof LoopConfig>;
 
 /** What the cloud side needs of a loop's config, stored on the loop document. */
-export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts'> & {
+export type StoredLoopConfig = Pick<LoopConfig, 'criteria' | 'guards' | 'deadlines' | 'classification' | 'allowedHosts' | 'notify'> & {
   services: Array<Pick<ServiceConfig, 'name' | 'critical' | 'healthPath'>>;
   /** null, not absent, when off: `tdl register` merges into the stored config, and must turn a model off too. */
   analysis: { model: ModelAnalysis | null };
@@ -157,6 +160,7 @@ export function storedConfig(c: LoopConfig): StoredLoopConfig {
     classification: c.classification,
     analysis: { model: c.analysis.model ?? null },
     allowedHosts: c.allowedHosts,
+    notify: c.notify,
     services: c.services.map((s) => ({ name: s.name, critical: s.critical, healthPath: s.healthPath })),
   };
 }

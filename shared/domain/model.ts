@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RejectedFile, RunTotals, SuiteSummary } from '../results/model.js';
 import { ServiceDeployment, Trigger } from '../chain/messages.js';
 import { ModelAnalysis, Criteria, Deadlines, Guards, ClassificationRule } from '../config/loop-config.js';
+import { NotifyConfig } from '../config/notify-config.js';
 
 /** What the loop measured itself, after the deploy, for one target. Stored on the cycle. */
 export const PerformanceMeasurement = z.object({
@@ -40,6 +41,8 @@ export const StoredConfig = z.object({
   analysis: z.object({ model: ModelAnalysis.nullish() }).optional(),
   allowedHosts: z.array(z.string()).default(['127.0.0.1', 'localhost', '*.run.app']),
   services: z.array(z.object({ name: z.string(), critical: z.boolean(), healthPath: z.string() })),
+  /** Sinks, secrets only by their names; absent on loops stored before notify (no sinks). */
+  notify: NotifyConfig.optional(),
 });
 export type StoredConfig = z.infer<typeof StoredConfig>;
 
@@ -83,6 +86,19 @@ export const OutboxEntry = z.object({
   resentAt: z.string().optional(),
 });
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
+/** What became of one notification of the cycle (a commit status, the issue, a Slack message). */
+export const NotificationRecord = z.object({
+  sink: z.string(),
+  /** The loop event it was for, e.g. "verdict await-fix". */
+  event: z.string(),
+  status: z.enum(['sent', 'failed']),
+  /** Why it failed, or what was sent (the issue's URL, the status state). */
+  reason: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  at: z.string(),
+});
+export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
 export const HealthCheck = z.object({
   service: z.string(),
@@ -147,6 +163,8 @@ export const CycleDoc = z.object({
   deployFinishedAt: z.string().optional(),
   overheadMs: z.number().optional(),
   outbox: z.record(z.string(), OutboxEntry).default({}),
+  /** Notification id -> what became of it; a failed one never holds the loop up. */
+  notifications: z.record(z.string(), NotificationRecord).default({}),
 });
 export type CycleDoc = z.infer<typeof CycleDoc>;
 

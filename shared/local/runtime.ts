@@ -15,6 +15,8 @@ import { LocalEnvironment } from './environment.js';
 import { LocalDeployer } from './deployer.js';
 import { LocalJobServer } from './job-server.js';
 import { runCommand } from '../process/commands.js';
+import { FakeGitHub, type FakeIssue, type FakeStatus } from './fake-github.js';
+import { planNotifications } from '../chain/notify/plan.js';
 
 export const LOCAL_PROJECT = 'demo-tdl';
 
@@ -27,6 +29,8 @@ export interface LocalRunOptions {
   verbose?: boolean;
   projectId?: string;
   watchdogIntervalMs?: number;
+  /** Start a fake GitHub and point notify at it (TDL_GITHUB_API_URL), with a token of its own. */
+  fakeGitHub?: boolean;
   /** Started once the topology exists (tdl local: the dashboard); closed with everything else. */
   serve?: (world: LocalWorld) => Promise<{ url: string; close(): Promise<void> }>;
   /** Awaited when the loop has ended and its reports are written, before anything stops (tdl local --keep). */
@@ -58,6 +62,8 @@ export interface LocalRunResult {
   cycles: CycleSummary[];
   report: string;
   reportText: string;
+  /** What the fake GitHub received, with --fake-github. */
+  github?: { statuses: FakeStatus[]; issues: Array<Omit<FakeIssue, 'body'>> };
 }
 
 /**
@@ -74,6 +80,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     const serviceLogs = await mkdtemp(path.join(tmpdir(), 'tdl-service-logs-'));
     environment.defer(() => rm(serviceLogs, { recursive: true, force: true }));
     environment.sharedEnv.TDL_LOCAL_SERVICE_LOGS = serviceLogs;
+    const github = options.fakeGitHub ? await startFakeGitHub(config, environment, say) : undefined;
     await startChain(environment, options);
     await environment.putLoop(config.loopId, { branch: config.branch, ...storedConfig(config) });
     if (config.setup) await runSetup(loaded, say);
@@ -99,6 +106,7 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
     if (stopReason) say(stopReason);
 
     const loop = await waitForLoopReport(environment.store, config.loopId);
+    await waitForNotifications(environment.store, loop);
     const cycles = await environment.store.listCycles(config.loopId);
     const reportPath = await writeReports(options.reportDir, loop, cycles);
     const result: LocalRunResult = {
@@ -107,11 +115,42 @@ export async function runLocalLoop(options: LocalRunOptions): Promise<LocalRunRe
       cycles: cycles.filter((c) => c.phase === 'done').map(summarizeCycle),
       report: reportPath,
       reportText: loop.report ?? renderLoopReport(loop, cycles),
+      ...(github ? { github: { statuses: github.statuses, issues: github.issues.map(({ body: _body, ...i }) => i) } } : {}),
     };
     await options.onEnded?.(result);
     return result;
   } finally {
     await environment.stop();
+  }
+}
+
+/** The fake GitHub, and the variables that point notify at it: its URL and its token under the config's name. */
+async function startFakeGitHub(config: LoadedLoopConfig['config'], environment: LocalEnvironment, say: (line: string) => void): Promise<FakeGitHub | undefined> {
+  const gh = config.notify.github;
+  if (!gh?.token.env) {
+    say('--fake-github: the loop config has no notify.github with a token "env": nothing will be posted');
+    return undefined;
+  }
+  const fake = new FakeGitHub(say);
+  const url = await fake.start();
+  Object.assign(environment.sharedEnv, { TDL_GITHUB_API_URL: url, [gh.token.env]: fake.token });
+  environment.defer(() => fake.stop());
+  say(`github: a fake GitHub API at ${url} stands in for ${gh.repository}`);
+  return fake;
+}
+
+/**
+ * notify tells the sinks after the verdict that ended the loop: wait (a while) until what it
+ * plans for that verdict is recorded on the cycle, so nothing is cut off when the servers stop.
+ */
+async function waitForNotifications(store: LoopStore, loop: LoopDoc): Promise<void> {
+  const n = loop.currentCycle;
+  for (let i = 0; i < 150 && n > 0; i++) {
+    const cycle = await store.getCycle(loop.loopId, n);
+    if (!cycle?.verdict) return;
+    const plan = planNotifications({ loopId: loop.loopId, cycle: n, type: 'verdict', verdict: cycle.verdict, at: loop.updatedAt }, loop, cycle);
+    if (!plan || plan.sends.every((s) => cycle.notifications[s.id])) return;
+    await sleep(100);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { CycleDoc, LoopDoc } from '../domain/model.js';
+import type { CycleDoc, LoopDoc, NotificationRecord } from '../domain/model.js';
 import type { TestCase } from '../results/model.js';
 import type { ClusterLabel } from '../domain/labels.js';
 
@@ -27,6 +27,11 @@ export interface TxView {
 /** Writes are merged into the documents (maps merge, arrays and scalars replace). */
 export interface TxWrites {
   loop?: Partial<LoopDoc>;
+  /**
+   * The loop's top-level fields in `loop` are written whole instead of merged into: a config
+   * that dropped a sink (`notify.slack`) or a rule must lose it in the stored one too.
+   */
+  replaceLoopFields?: boolean;
   cycles?: Array<{ n: number; data: Partial<CycleDoc> }>;
   dedup?: DedupRecord;
 }
@@ -81,6 +86,8 @@ export interface ResultSets {
 /** What makes delivery at-least-once safe: the outbox marks, the dedup records, the rejected log. */
 export interface DeliveryRecords {
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  /** Stores what became of one notification of cycle `n` (cycles/{n}.notifications[id]). */
+  recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;
   releaseDedup(key: string): Promise<void>;
   recordRejected(message: RejectedMessage): Promise<void>;

@@ -13,14 +13,15 @@ export function escapeMd(text: string, max = 300): string {
   const clean = cut(text, max)
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
     .replace(/\r?\n/g, ' ');
-  // Viewers turn bare URLs into links: a URL goes into a code span, where it stays text.
+  // Viewers turn bare URLs into links, `@name` into a mention and `#12` into a cross-reference
+  // that notifies: each goes into a code span, where it stays text.
   return clean
-    .split(URL_LIKE)
+    .split(LIVE_TEXT)
     .map((part, i) => (i % 2 === 1 ? code(part, 200) : part.replace(/([\\`*_[\]<>|~!#])/g, '\\$1')))
     .join('');
 }
 
-const URL_LIKE = /((?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`]+)/i;
+const LIVE_TEXT = /((?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`]+|[^\s<>"'`()[\]]*@[A-Za-z0-9][^\s<>"'`()[\]]*|(?:[\w.-]+\/[\w.-]+)?#\d+|\bGH-\d+)/i;
 
 /** Untrusted text inline: a code span, with a fence longer than any backtick run inside it. */
 export function code(text: string, max = 200): string {

@@ -47,7 +47,7 @@ describe('tdl local on a third-party server (json-server, pytest)', () => {
     const cycle1 = await readFile(path.join(path.dirname(summary.report), 'cycle-1.md'), 'utf8');
     const failures = cycle1.slice(cycle1.indexOf('## Failures by cause'), cycle1.indexOf('## Suites'));
     // One cluster for the four tests on the missing collection, however their assertions read.
-    expect(failures.match(/^### .*$/gm)).toEqual(['### product-defect: 4 tests (confidence 0.60)']);
+    expect(failures.match(/^### .*$/gm)).toEqual(['### product-defect: 4 tests (confidence 0.60) · cluster 1']);
     expect(failures).toContain('Signature `product-defect: /comments answered 404`');
     for (const t of ['test_list_comments', 'test_get_comment', 'test_comments_of_post', 'test_create_comment']) expect(failures).toContain(t);
     // Past the symptom: the other resources answered, and the server's start-up said what it serves.

@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChainHarness, eventually, sleep } from '../support/harness.js';
-import { totalsOf, suitesOf } from '../../shared/results/ingest.js';
-import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
+import { ChainHarness, eventually, sleep, testRun } from '../support/harness.js';
 import type { DeployFinished } from '../../shared/chain/messages.js';
 
 const h = new ChainHarness();
 beforeAll(() => h.start(), 90_000);
 afterAll(() => h.stop(), 30_000);
 
-function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>): TestRun {
-  const full = cases.map((c) => ({ id: caseId({ suite: 'e2e', name: c.name }), suite: 'e2e', durationMs: 12.5, ...c }));
-  return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected: [] };
-}
+const run = (cases: Parameters<typeof testRun>[0]) => testRun(cases, { durationMs: 12.5 });
 
-function deployment(loopId: string, patch: Partial<DeployFinished> = {}): DeployFinished {
-  return {
-    loopId,
-    trigger: 'push',
-    branch: 'main',
+/** One build per loop here (redeliveries and stale builds are told apart by buildId in the tests). */
+const deployment = (loopId: string, patch: Partial<DeployFinished> = {}): DeployFinished =>
+  h.deployment(loopId, {
     commit: 'c0ffee0000000000000000000000000000000001',
     buildId: `build-${loopId}`,
     services: [{ name: 'api', url: h.serviceUrl, revision: 'api-00001', ready: true }],
-    finishedAt: new Date().toISOString(),
     ...patch,
-  };
-}
+  });
 
 describe('the chain on the emulators, through real push deliveries', () => {
   it('drives a deploy-finished message through tests, analysis and report to a verdict', async () => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChainHarness, eventually, runTdl } from '../support/harness.js';
-import { totalsOf, suitesOf } from '../../shared/results/ingest.js';
-import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
+import { ChainHarness, runTdl, testRun } from '../support/harness.js';
+import { caseId, type TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/chain/messages.js';
-import type { CycleDoc } from '../../shared/domain/model.js';
 import { classifyFailure } from '../../shared/analysis/classify.js';
 import { LoopConfig } from '../../shared/config/loop-config.js';
 
@@ -13,36 +11,11 @@ afterAll(() => h.stop(), 30_000);
 
 const PRICE = 'AssertionError: expected 1000 to be 900 // Object.is equality';
 
-function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>): TestRun {
-  const full = cases.map((c) => ({ id: caseId({ suite: 'tests/prices.test.ts', name: c.name }), suite: 'tests/prices.test.ts', durationMs: 25, ...c }));
-  return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected: [] };
-}
+const run = (cases: Parameters<typeof testRun>[0]) => testRun(cases, { suite: 'tests/prices.test.ts' });
 const red = () => run([{ name: 'lists prices', status: 'passed' }, { name: 'applies the discount', status: 'failed', message: PRICE }]);
 
-let builds = 0;
-function deployment(loopId: string, patch: Partial<DeployFinished> = {}): DeployFinished {
-  return {
-    loopId,
-    trigger: 'push',
-    branch: 'main',
-    commit: `1abe1${String(++builds).padStart(35, '0')}`,
-    buildId: `build-${builds}`,
-    services: [{ name: 'api', url: h.serviceUrl, revision: `api-${builds}`, ready: true }],
-    finishedAt: new Date().toISOString(),
-    ...patch,
-  };
-}
-
-async function cycleWith(loopId: string, n: number, result: TestRun, message = deployment(loopId)): Promise<CycleDoc> {
-  await h.publisher.publish('deploy-finished', message);
-  await eventually(`${loopId} job ${n} launched`, () => h.launches.some((l) => l.jobId === `${loopId}-c${n}`));
-  const at = new Date().toISOString();
-  await h.recordResults({ loopId, cycle: n, jobId: `${loopId}-c${n}`, run: result, exitCode: 1, crashed: false, commandStartedAt: at, commandFinishedAt: at });
-  return eventually(`${loopId} cycle ${n} done`, async () => {
-    const c = await h.store.getCycle(loopId, n);
-    return c?.phase === 'done' ? c : undefined;
-  });
-}
+const deployment = (loopId: string, patch: Partial<DeployFinished> = {}) => h.deployment(loopId, patch);
+const cycleWith = (loopId: string, n: number, result: TestRun, message?: DeployFinished) => h.playCycle(loopId, n, result, { message });
 
 type StoredCluster = { signature: string; category: string; label?: { at: string; previousCategory: string }; whys: Array<{ answer: string }> };
 

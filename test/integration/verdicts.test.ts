@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChainHarness, eventually, runTdl } from '../support/harness.js';
-import { suitesOf, totalsOf } from '../../shared/results/ingest.js';
-import { caseId, type TestCase, type TestRun } from '../../shared/results/model.js';
+import { ChainHarness, eventually, runTdl, testRun } from '../support/harness.js';
+import type { TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/chain/messages.js';
-import type { CycleDoc } from '../../shared/domain/model.js';
 import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
 import { silentLogger } from '../../shared/adapters/json-logger.js';
 
@@ -18,36 +16,16 @@ const h = new ChainHarness();
 beforeAll(() => h.start(), 90_000);
 afterAll(() => h.stop(), 30_000);
 
-function run(cases: Array<Pick<TestCase, 'name' | 'status'> & Partial<TestCase>>, rejected: TestRun['rejected'] = []): TestRun {
-  const full = cases.map((c) => ({ id: caseId({ suite: 'e2e', name: c.name }), suite: 'e2e', durationMs: 25, ...c }));
-  return { cases: full, totals: totalsOf(full), suites: suitesOf(full), files: [], rejected };
-}
+const run = (cases: Parameters<typeof testRun>[0], rejected: TestRun['rejected'] = []) => testRun(cases, { rejected });
 
 const green = () => run([{ name: 'a', status: 'passed' }, { name: 'b', status: 'passed' }]);
 const red = () => run([{ name: 'a', status: 'passed' }, { name: 'b', status: 'failed', message: 'expected 3 items, got 2' }]);
 
-let builds = 0;
-function deployment(loopId: string, patch: Partial<DeployFinished> = {}): DeployFinished {
-  return {
-    loopId,
-    trigger: 'push',
-    branch: 'main',
-    commit: `c0ffee${String(++builds).padStart(34, '0')}`,
-    buildId: `build-${builds}`,
-    services: [{ name: 'api', url: h.serviceUrl, revision: `api-${builds}`, ready: true }],
-    finishedAt: new Date().toISOString(),
-    ...patch,
-  };
-}
+const deployment = (loopId: string, patch: Partial<DeployFinished> = {}) => h.deployment(loopId, patch);
 const notReady = (loopId: string, patch: Partial<DeployFinished> = {}) =>
   deployment(loopId, { services: [{ name: 'api', ready: false, error: 'revision failed: container exited 1' }], ...patch });
 
-async function finished(loopId: string, n: number): Promise<CycleDoc> {
-  return eventually(`${loopId} cycle ${n} done`, async () => {
-    const c = await h.store.getCycle(loopId, n);
-    return c?.phase === 'done' ? c : undefined;
-  });
-}
+const finished = (loopId: string, n: number) => h.finished(loopId, n);
 
 /** A test job that commits its record, then is killed before it publishes (a minute ago, so its messages count as abandoned at once). */
 const dyingJob = () =>
@@ -58,14 +36,8 @@ const dyingJob = () =>
     log: silentLogger,
   });
 
-/** Deploys, lets the "job" report `result`, and waits for the verdict. */
-async function cycleWith(loopId: string, n: number, result: TestRun, message = deployment(loopId)): Promise<CycleDoc> {
-  await h.publisher.publish('deploy-finished', message);
-  await eventually(`${loopId} job ${n} launched`, () => h.launches.some((l) => l.jobId === `${loopId}-c${n}`));
-  const at = new Date().toISOString();
-  await h.recordResults({ loopId, cycle: n, jobId: `${loopId}-c${n}`, run: result, exitCode: 0, crashed: result.totals.tests === 0, commandStartedAt: at, commandFinishedAt: at });
-  return finished(loopId, n);
-}
+/** Deploys, lets the "job" report `result` (exit code 0: the verdict is the results', not the exit code's), and waits for the verdict. */
+const cycleWith = (loopId: string, n: number, result: TestRun, message?: DeployFinished) => h.playCycle(loopId, n, result, { message, exitCode: 0 });
 
 describe('verdicts and guards, each reached by a real loop', () => {
   it('succeeded: every criterion met', async () => {
@@ -278,7 +250,7 @@ describe('verdicts and guards, each reached by a real loop', () => {
   it('tdl register creates a loop from a config, and updates its config later', async () => {
     const config = path.join(tmpdir(), `loop-${h.projectId}.json`);
     const base = { loopId: 'v-registered', services: [{ name: 'api' }], tests: { command: ['npm', 'test'], results: ['reports/*.xml'] } };
-    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 3 } }));
+    await writeFile(config, JSON.stringify({ ...base, guards: { maxCycles: 3 }, notify: { slack: { webhookUrl: { env: 'TDL_SLACK_URL' } } } }));
     const first = await runTdl(h, ['register', '--config', config, '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout.trim())).toEqual({ loopId: 'v-registered', created: true });
@@ -287,6 +259,8 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect(JSON.parse(second.stdout.trim())).toEqual({ loopId: 'v-registered', created: false });
     const loop = await h.store.getLoop('v-registered');
     expect(loop).toMatchObject({ status: 'running', currentCycle: 0, config: { guards: { maxCycles: 9 } } });
+    // The second config has no Slack sink: the stored config lost it, not merged it back in.
+    expect(loop!.config.notify?.slack).toBeUndefined();
   });
 
   it('tdl watch follows a loop until it ends', async () => {

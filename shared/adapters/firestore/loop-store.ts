@@ -1,5 +1,5 @@
-import { Firestore, Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
-import { CycleDoc, LoopDoc, ACTIVE_PHASES } from '../../domain/model.js';
+import { FieldPath, Firestore, Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
+import { CycleDoc, LoopDoc, ACTIVE_PHASES, type NotificationRecord } from '../../domain/model.js';
 import { TestCase } from '../../results/model.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
 import { ConfigError, TransientError } from '../../kernel/errors.js';
@@ -95,7 +95,10 @@ export class FirestoreLoopStore implements LoopStore {
       return await this.db.runTransaction(async (tx) => {
         const view = await this.readView(tx, request);
         const { writes, result } = plan(view);
-        if (writes?.loop) tx.set(this.loopRef(request.loopId), writes.loop, { merge: true });
+        if (writes?.loop) {
+          const how = writes.replaceLoopFields ? { mergeFields: Object.keys(writes.loop) } : { merge: true };
+          tx.set(this.loopRef(request.loopId), writes.loop, how);
+        }
         for (const c of writes?.cycles ?? []) {
           tx.set(this.cycleRef(request.loopId, c.n), c.data, { merge: true });
         }
@@ -238,6 +241,12 @@ export class FirestoreLoopStore implements LoopStore {
     const update: Record<string, string> = {};
     for (const id of outboxIds) update[`outbox.${id}.publishedAt`] = at;
     await this.cycleRef(loopId, n).update(update);
+  }
+
+  async recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void> {
+    // A plain update of one map entry, not a transaction: the chain's own transactions on the
+    // cycle document never wait for the notify step.
+    await this.cycleRef(loopId, n).update(new FieldPath('notifications', id), record);
   }
 
   async completeDedup(key: string, outcome: string): Promise<void> {

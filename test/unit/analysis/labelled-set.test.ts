@@ -32,14 +32,22 @@ const RUNNERS_WE_READ = ['pytest', 'jest', 'vitest', 'node', 'junit5', 'go', 'pl
 /**
  * The labelled sets, by when they were written. `labelled.jsonl` grew together with the rules
  * (a regression guard); `written-before-rule-changes.jsonl` was written and measured before the
- * rules it then drove were changed; `held-out.jsonl` was written after the rules were frozen,
- * with runners and projects none of the others have, and measured once: it estimates accuracy
- * on unseen input, so no rule may be changed to pass it.
+ * rules it then drove were changed (round 1); `held-out-round-1.jsonl` was written after round
+ * 1's freeze (26f2573) and measured once there, 23/48 (47.9 %), before round 2's changes: it
+ * was held out in round 1 and is seen data in round 2. A blind set written after round 2's
+ * freeze is kept outside this repository and measured once by someone else.
  */
 const SPLITS = [
   { name: 'grew with the rules', file: 'labelled.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
   { name: 'written before the rule changes', file: 'written-before-rule-changes.jsonl', minRows: 60, runners: RUNNERS_WE_READ, minOverall: 0.9, minPerCategory: 0.75 },
-  { name: 'held out, written after the rules were frozen', file: 'held-out.jsonl', minRows: 30, runners: [], minOverall: null, minPerCategory: null },
+  // Measured once in round 1 (23/48) before round 2 changed any rule; round 2's rules were then driven by it.
+  { name: 'held out in round 1, measured 23/48 before round 2', file: 'held-out-round-1.jsonl', minRows: 30, runners: ['rspec', 'phpunit', 'mocha', 'kotest', 'ginkgo', 'testng'], minOverall: 0.9, minPerCategory: 0.75 },
+  // Written for round 2 before any of its rule changes and measured then (33/71); it drove them.
+  { name: 'written before round 2, measured 33/71 before its changes', file: 'written-before-round-2.jsonl', minRows: 60, runners: ['xunit', 'nunit', 'cargo', 'exunit', 'minitest', 'rspec', 'phpunit', 'pest', 'kotest', 'go', 'pytest'], minOverall: 0.9, minPerCategory: 0.75 },
+  // Written blind by someone who read neither the rules nor the other sets, while round 2 changed
+  // the rules, and measured once after they were frozen (80a4685): the estimate on unseen input.
+  // No rule may change to pass it; the next round moves it up with the sets that drove the rules.
+  { name: 'held out in round 2, written blind, measured after the freeze', file: 'held-out-round-2.jsonl', minRows: 90, runners: [], minOverall: null, minPerCategory: null },
 ] as const;
 
 function table(rows: Row[]): { text: string; correct: number; per: Record<string, { n: number; correct: number }> } {

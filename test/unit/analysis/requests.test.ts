@@ -19,6 +19,13 @@ describe('requestOf: method, path and status as runners print them', () => {
     ['Playwright request fixture', "Error: expect(received).toBe(expected)\n\nExpected: 200\nReceived: 404\n\n  12 |     const res = await request.get(`${baseURL}/api/orders/${id}`);", { method: 'GET', path: '/api/orders/{id}', status: 404 }],
     ['Go', 'orders_test.go:27: GET http://127.0.0.1:8080/orders/42: got status 404 Not Found, want 200', { method: 'GET', path: '/orders/{id}', status: 404 }],
     ['a value without a request', 'AssertionError: expected 1000 to be 900', {}],
+    ['rspec', 'expected the response to have status code :ok (200) but it was :not_found (404)', { status: 404 }],
+    ['PHPUnit', 'Failed asserting that 404 is identical to 200.', { status: 404 }],
+    ['chai', 'AssertionError: expected 404 to equal 200', { status: 404 }],
+    ['Gomega', 'Expected\n    <int>: 404\nto equal\n    <int>: 200', { status: 404 }],
+    ['TestNG', 'java.lang.AssertionError: expected [200] but found [404]', { status: 404 }],
+    ['ExUnit and Rust', 'Assertion with == failed\ncode:  assert conn.status == 200\nleft:  404\nright: 200', { status: 404 }],
+    ['Guzzle', 'GuzzleHttp\\Exception\\ClientException: Client error: `GET https://h.example/api/x` resulted in a `404 Not Found` response', { method: 'GET', path: '/api/x', status: 404 }],
   ])('%s', (_name, text, expected) => {
     expect(requestOf(text)).toEqual(expected);
   });

@@ -95,9 +95,11 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     const widePermissions = project.flatMap((g) => customPermissions(g.role).filter((p) => /^pubsub\.topics\.publish$|^run\.routes\.invoke$|actAs|getAccessToken|getOpenIdToken/.test(p)));
     expect(widePermissions).toEqual([]);
     // Firestore for the functions, the job and the operators; deploying for the build account;
-    // build logs for the functions' builder; creating tdl watch subscriptions for operators.
+    // build logs for the functions' builder; creating tdl watch subscriptions for operators;
+    // analyze alone reads the services' logs and calls Vertex AI (each behind a variable).
     expect(byMember(project, (g) => g.role)).toEqual({
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
+      [fnAccount(FUNCTIONS.analyze)]: ['roles/aiplatform.user', 'roles/datastore.user', 'roles/logging.viewer'],
       test_job: ['roles/datastore.user'],
       'var.operators': ['${google_project_iam_custom_role.watch_subscription_user.id}', '${google_project_iam_custom_role.watcher.id}', 'roles/datastore.user'],
       build: ['roles/logging.logWriter', 'roles/run.developer'],
@@ -177,6 +179,26 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(subs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
       Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]).sort(),
     );
+  });
+
+  it('notify alone may read secrets: each secret the loop configs name (var.notify_secrets), none project-wide', () => {
+    // Only notify's code reveals secrets (SecretManagerSource, wired into createNotify alone).
+    const secrets = grants(h, { google_secret_manager_secret_iam_member: 'secret_id', google_secret_manager_secret_iam_binding: 'secret_id' }, topology);
+    expect(secrets.map((g) => [g.member, g.role])).toEqual([[fnAccount(FUNCTIONS.notify), 'roles/secretmanager.secretAccessor']]);
+    const reads = block(h.resource, 'google_secret_manager_secret_iam_member', 'notify_reads');
+    expect([reads.for_each, reads.secret_id]).toEqual(['${toset(var.notify_secrets)}', '${each.value}']);
+    const project = grants(h, { google_project_iam_member: undefined, google_project_iam_binding: undefined }, topology);
+    expect(project.filter((g) => /secretmanager/.test(g.role))).toEqual([]);
+    expect(h.resource.google_secret_manager_secret_iam_policy, 'a policy would replace the grants').toBeUndefined();
+  });
+
+  it("analyze reads the services' logs unless var.read_service_logs is false, and calls Vertex AI only when var.model_analysis is set", () => {
+    const variable = (name: string) => h.variable[name]?.[0] ?? {};
+    const logs = block(h.resource, 'google_project_iam_member', 'analyze_reads_service_logs');
+    const model = block(h.resource, 'google_project_iam_member', 'analyze_calls_vertex_ai');
+    expect([logs.count, logs.role]).toEqual(['${var.read_service_logs ? 1 : 0}', 'roles/logging.viewer']);
+    expect([model.count, model.role]).toEqual(['${var.model_analysis ? 1 : 0}', 'roles/aiplatform.user']);
+    expect([variable('read_service_logs').default, variable('model_analysis').default]).toEqual([true, false]);
   });
 
   it('run-tests alone may start the test job, with exactly the permissions the launcher uses', () => {
