@@ -9,18 +9,20 @@ import { measureColdStart } from './cold-start.js';
 import { measureIngest, type IngestRow } from './ingest.js';
 import { measureAnalysis } from './analysis.js';
 import { measureJobIngest, type JobIngestRow } from './job-ingest.js';
+import { measureAnalysisMemory, type AnalysisMemoryRow } from './analysis-memory.js';
 import { round, table } from './stats.js';
 
-const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|ingest]
+const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|ingest|analysis-memory]
 
 Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
 throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
 1,000 and 10,000 tests, ingestion speed and memory beside fast-xml-parser and junit2json on
 10k, 100k and 500k cases, the test job's whole path from result file to Firestore (peak RSS and
-seconds) at 100k and 500k cases, and each function's cold start. --quick uses fewer cycles and
-sizes (for CI). --only job-ingest measures the test job's path alone, --only ingest the
-ingestion alone (each parser a whole process, timed from spawn to exit). --json prints one
-JSON object on the last line.`;
+seconds) at 100k and 500k cases, the analyze step's peak RSS on two stored cycles of 500k and
+1M tests, and each function's cold start. --quick uses fewer cycles and sizes (for CI).
+--only job-ingest (or analysis-memory) measures the test job's path (or the analysis) alone;
+--only ingest the ingestion alone (each parser a whole process, timed from spawn to exit).
+--json prints one JSON object on the last line.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -29,8 +31,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const quick = values.quick;
-  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'ingest') {
-    process.stderr.write(`bench: --only takes job-ingest or ingest, got ${values.only}\n${USAGE}\n`);
+  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'ingest' && values.only !== 'analysis-memory') {
+    process.stderr.write(`bench: --only takes job-ingest, ingest or analysis-memory, got ${values.only}\n${USAGE}\n`);
     return 2;
   }
   const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -52,6 +54,13 @@ async function main(): Promise<number> {
       if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: { cores: os.cpus().length, node: process.version } })}\n`);
       return 0;
     }
+    const analysisSizes = quick ? [100_000] : [500_000, 1_000_000];
+    if (values.only === 'analysis-memory') {
+      const analysisMemory = await measureAnalysisMemory(analysisSizes, emulators, say);
+      writeAnalysisMemory(out, analysisMemory);
+      if (values.json) process.stdout.write(`${JSON.stringify({ analysisMemory, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      return 0;
+    }
     say(`overhead: ${quick ? 10 : 25} one-cycle loops, one after another`);
     const overhead = await measureOverhead(emulators, quick ? 10 : 25);
     const concurrency = [];
@@ -65,6 +74,7 @@ async function main(): Promise<number> {
     const job = await measureJobIngest(jobSizes, emulators, say);
     say('analysis: one cycle of 10,000 failing tests');
     const analysis = measureAnalysis(10_000, quick ? 3 : 7);
+    const analysisMemory = await measureAnalysisMemory(analysisSizes, emulators, say);
     say('cold start: loading each function module in a fresh process');
     const coldStartMs = measureColdStart(quick ? 3 : 7);
 
@@ -83,9 +93,10 @@ async function main(): Promise<number> {
     writeIngest(out, ingest);
     writeJobIngest(out, job);
     out.write(`\nAnalysis of a cycle with ${analysis.failingTests} failing tests: ${analysis.medianMs} ms (median), ${analysis.clusters} clusters shown, ${Math.round(analysis.analysisBytes / 1024)} KB stored\n`);
+    writeAnalysisMemory(out, analysisMemory);
     out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ overhead, ingest, job, concurrency, cost, analysis, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      process.stdout.write(`${JSON.stringify({ overhead, ingest, job, concurrency, cost, analysis, analysisMemory, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
     }
     return 0;
   } finally {
@@ -107,6 +118,11 @@ function writeIngest(out: NodeJS.WritableStream, ingest: IngestRow[]): void {
 function writeJobIngest(out: NodeJS.WritableStream, rows: JobIngestRow[]): void {
   out.write(`\nTest job, result file to Firestore emulator (tdl job in its own process: read, store chunks, phase change)\n`);
   out.write(`${table(['node heap flags', 'cases', 'MB', 'seconds', 'chunks', 'peak RSS MB'], rows.map((r) => [r.heap, r.cases, r.mb, r.seconds, r.chunks, r.peakRssMb]))}\n`);
+}
+
+function writeAnalysisMemory(out: NodeJS.WritableStream, rows: AnalysisMemoryRow[]): void {
+  out.write(`\nAnalyze step on two stored cycles (Firestore emulator, the function's wiring in its own process; 1 % failing, 100 tests renamed)\n`);
+  out.write(`${table(['tests a cycle', 'seconds', 'peak RSS MB', 'failing', 'removed'], rows.map((r) => [r.tests, r.seconds, r.peakRssMb, r.failing, r.removed]))}\n`);
 }
 
 runMain('bench', main);

@@ -38,11 +38,15 @@ resource "google_project_iam_member" "function_build_logs" {
 }
 
 locals {
-  # The analyze function holds a cycle's cases and its previous cycle's: 655 MB at 500,000
-  # tests each (node dist/bench/analysis-memory.js 500000), 194 MB at 100,000. The others hold
+  # The analyze function streams a cycle's results (the previous cycle's outcome maps, then the
+  # cases chunk by chunk, keeping only failing ones): peak RSS 207.7 MB at 500,000 tests a cycle
+  # and 224.7 MB at 1,000,000, measured with the production wiring against the Firestore
+  # emulator (npm run bench -- --only analysis-memory --json). 512Mi is that peak plus about 2x
+  # headroom, for a larger failing share (kept with its text), the HTTP server and model calls.
+  # One CPU: the analysis is CPU-bound (about a minute at 1,000,000 tests). The others hold
   # one message and one cycle document.
   function_resources = {
-    analyze = { memory = "2Gi", cpu = "1" }
+    analyze = { memory = "512Mi", cpu = "1" }
   }
   default_function_resources = { memory = "512Mi", cpu = "0.333" }
   # The deployed runtime; package.json's engines.node allows it (a test checks the two agree).

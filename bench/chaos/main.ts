@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { startChaosEmulators } from './emulators.js';
 import { runMain } from '../../shared/process/process-group.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
-const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json]
+const USAGE = `Usage: npm run chaos -- [--quick] [--only NAME,...] [--scale N] [--json] [--logs DIR]
 
 Runs fault, load and bad-input scenarios against the real emulators and functions-framework
 servers and prints, per scenario: loops, cycles completed, lost, doubled, stuck, bad inputs
 tried and rejected with a clear error. --quick runs the scenarios CI runs; --json prints the
-table as a JSON array on the last line. Exit 1 when anything was lost, doubled or stuck, or a
+table as a JSON array on the last line; --logs DIR keeps every function's log lines there (one
+file per scenario) and the emulators' output. Exit 1 when anything was lost, doubled or stuck, or a
 bad input was not rejected. It starts emulators of its own, since scenarios restart them:
 run it without PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST set.
 
@@ -21,6 +24,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       scale: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      logs: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -39,6 +43,10 @@ async function main(): Promise<number> {
     // Its clients must reach Firestore through its own gate, and the Firestore client obeys the variable first.
     process.stderr.write(`chaos runs on emulators of its own (scenarios restart them): unset PUBSUB_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST\n`);
     return 2;
+  }
+  if (values.logs) {
+    await mkdir(values.logs, { recursive: true });
+    process.env.TDL_CHAOS_LOG_DIR = path.resolve(values.logs);
   }
   const emulators = await startChaosEmulators(say);
   const results: ScenarioResult[] = [];
@@ -64,6 +72,7 @@ async function main(): Promise<number> {
       for (const p of r.problems.slice(0, 10)) say(`  ${p}`);
     }
   } finally {
+    if (values.logs && emulators.logPath) await copyFile(emulators.logPath, path.join(values.logs, 'emulators.log')).catch(() => undefined);
     await emulators.stop();
   }
   const header = ['scenario', 'loops', 'completed', 'lost', 'doubled', 'stuck', 'badInputs', 'rejected', 'seconds'];

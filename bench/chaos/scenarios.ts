@@ -8,6 +8,8 @@ import { World } from './world.js';
 import { Team, suite, type Outcome, type TeamOptions } from './team.js';
 import { audit, untilEnded } from './audit.js';
 import type { Deadlines, Guards } from '../../shared/config/loop-config.js';
+import { ProcessGroup } from '../../shared/process/process-group.js';
+import { cpus } from 'node:os';
 
 export interface ScenarioResult {
   scenario: string;
@@ -40,6 +42,8 @@ interface LoopScenarioOptions extends TeamOptions {
   timeoutMs: number;
   /** After the first deployments: push again while cycle 1 tests (supersede), and the like. */
   during?: (world: World, team: Team, loopIds: string[]) => Promise<void>;
+  /** Busy processes competing for the CPU for the whole scenario (the machine is loaded). */
+  cpuHogs?: number;
   /** Count a cycle whose verdict event our listener never saw as lost (default true). */
   checkEvents?: boolean;
   /** After every loop ended: late and stale messages that must change nothing. */
@@ -52,13 +56,15 @@ const redThenGreen = (_loop: string, k: number): Outcome => (k === 1 ? 'red' : '
 
 async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioOptions): Promise<ScenarioResult> {
   const started = Date.now();
-  const world = new World(emulators);
+  const world = new World(emulators, name);
   await world.start({ deliveries: o.deliveries });
   const team = new Team(world, o);
   await team.start();
   const loopIds = Array.from({ length: o.loops }, (_, i) => `${name}-${i + 1}`.slice(0, 60));
   let extra: { badInputs: number; rejected: number } | void = undefined;
   const tick = setInterval(() => void world.publisher.publish('watchdog-tick', { at: new Date().toISOString() }).catch(() => undefined), 1000);
+  const hogs = startCpuHogs(o.cpuHogs ?? 0, o.timeoutMs + 60_000);
+  if (hogs.length) world.notes.push(`info: ${hogs.length} CPU hog processes spun for the whole scenario`);
   let crashing = true;
   const restartFailures: string[] = [];
   const crashes = o.crashEveryMs
@@ -94,6 +100,7 @@ async function loopScenario(name: string, emulators: Emulators, o: LoopScenarioO
   } finally {
     crashing = false;
     clearInterval(tick);
+    await Promise.all(hogs.map((h) => h.stop(0)));
     await team.stop();
     await world.stop();
   }
@@ -250,7 +257,33 @@ export const SCENARIOS: Scenario[] = [
         timeoutMs: 300_000,
       }),
   },
+  {
+    name: 'crash-storm-busy',
+    quick: false,
+    // The crash storm on a machine whose every core is also busy with other work: slow steps,
+    // slow restarts, Pub/Sub backing off. A loop must still end on its merits, not `blocked`.
+    run: (e, scale) =>
+      loopScenario('crash-storm-busy', e, {
+        loops: 20 * scale,
+        deliveries: 2,
+        script: redThenGreen,
+        crashEveryMs: [200, 500],
+        maxKills: 60,
+        cpuHogs: cpus().length,
+        deadlines: { testSeconds: 60, analysisSeconds: 30 },
+        timeoutMs: 420_000,
+      }),
+  },
 ];
+
+/**
+ * Processes that only burn CPU, as other work on a shared machine does: `count` of them, each
+ * ending by itself after `maxMs` (bounded even if the harness dies) and stopped with the scenario.
+ */
+function startCpuHogs(count: number, maxMs: number): ProcessGroup[] {
+  const spin = `const end = Date.now() + ${maxMs}; while (Date.now() < end) { for (let i = 0; i < 1e6; i++); }`;
+  return Array.from({ length: count }, (_, i) => new ProcessGroup(`cpu hog ${i + 1}`, process.execPath, ['-e', spin], { stdio: 'ignore' }));
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

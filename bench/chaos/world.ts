@@ -3,15 +3,13 @@ import { createServer, type Server } from 'node:http';
 import { z } from 'zod';
 import type { Emulators } from '../../shared/local/emulators.js';
 import { PlayedChain } from '../../shared/local/played-chain.js';
-import { startFunctionServer, type FunctionHost } from '../../shared/local/function-hosts.js';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { detachPushSubscriptions } from '../../shared/local/topology-setup.js';
 import { Criteria, Deadlines, Guards } from '../../shared/config/loop-config.js';
 import { pushSubscriptions, TOPICS } from '../../shared/chain/topology.js';
 import { LoopEvent, DeployRequested } from '../../shared/chain/messages.js';
 import { NotifyConfig } from '../../shared/config/notify-config.js';
-
-/** A function server a scenario can crash: killed at once and started again on its port. */
-export type CrashableHost = FunctionHost & { restart(): Promise<void> };
 
 /**
  * One scenario's world: its own project on the shared emulators, the chain composed by
@@ -20,7 +18,6 @@ export type CrashableHost = FunctionHost & { restart(): Promise<void> };
  * receives what the loop asks of it.
  */
 export class World extends PlayedChain {
-  declare hosts: CrashableHost[];
   readonly events: LoopEvent[] = [];
   readonly deployRequests: DeployRequested[] = [];
   /** Verdict webhook calls the notify function made, for loops created with `notify`. */
@@ -31,13 +28,21 @@ export class World extends PlayedChain {
   onDeployRequested: (request: DeployRequested) => void = () => {};
   onEvent: (event: LoopEvent) => void = () => {};
 
-  constructor(private readonly sharedEmulators: Emulators) {
+  constructor(
+    private readonly sharedEmulators: Emulators,
+    private readonly name = 'world',
+  ) {
     super(`demo-chaos-${randomUUID().slice(0, 8)}`);
   }
 
   async start(options: { deliveries?: number } = {}): Promise<void> {
-    const hosts = await this.startChain({ emulators: this.sharedEmulators });
-    this.hosts = hosts.map((host) => Object.assign(host, { restart: () => this.restart(host) }));
+    // `npm run chaos -- --logs DIR` keeps every function's log lines, one file per scenario.
+    const logDir = process.env.TDL_CHAOS_LOG_DIR;
+    const logFile = logDir ? path.join(logDir, `${this.name}-${this.projectId}.log`) : undefined;
+    await this.startChain({
+      emulators: this.sharedEmulators,
+      onOutput: logFile ? (name, line) => appendFileSync(logFile, `${new Date().toISOString()} ${name} ${line}\n`) : undefined,
+    });
     await this.deliverEveryMessage(options.deliveries ?? 1);
     await this.listenAll();
     await this.receiveNotifications();
@@ -71,26 +76,9 @@ export class World extends PlayedChain {
         const host = this.hosts.find((h) => h.name === sub.function)!;
         await this.pubsub.topic(sub.topic).createSubscription(`${sub.name}-copy-${copy}`, {
           ackDeadlineSeconds: sub.ackDeadlineSeconds,
+          // No retry policy, as ensureTopology (shared/local/topology-setup.ts) says why.
           pushConfig: { pushEndpoint: `${host.url}projects/${this.projectId}/topics/${sub.topic}` },
-          retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
         });
-      }
-    }
-  }
-
-  /** Kills the server at once, as a crash would, and starts it again on the same port. */
-  private async restart(host: FunctionHost): Promise<void> {
-    host.process.kill();
-    await host.process.wait();
-    // A start can fail (the port not yet free, a slow machine): try again before giving up,
-    // so a restart never leaves the function down for good.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        host.process = await startFunctionServer(host.name, host.port, this.environment.functionOptions!);
-        return;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
   }

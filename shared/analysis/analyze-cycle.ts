@@ -1,12 +1,13 @@
 import type { Criteria } from '../config/loop-config.js';
 import type { RunTotals, TestCase } from '../results/model.js';
 import type { ExplainedCluster } from './analyzer-port.js';
-import { clusterFailures } from './clusters.js';
-import { judgeCriteria } from './criteria.js';
-import { diffCycles, type CycleDiff } from './diff.js';
+import { clusterFailures, type FailureCluster } from './clusters.js';
+import type { CycleDiff } from './diff.js';
+import { digestCases, type CycleDigest } from './digest.js';
+import { nameHash, STATUS_CODES } from '../results/outcomes.js';
 import { fiveWhys, type WhyContext } from './five-whys.js';
 import { judgePerformance, type PerformanceMeasurement, type PerformanceResult } from './performance.js';
-import { checkReality, type RealityFinding } from './reality.js';
+import type { RealityFinding } from './reality.js';
 import type { Rule } from './rules.js';
 import { applyLabels, type ClusterLabel } from './labels.js';
 
@@ -49,33 +50,42 @@ export interface CycleAnalysis {
   criteria: { met: boolean; unmet: string[] };
 }
 
+/** What the analysis needs besides the cases: CycleInput without them. */
+export type CycleFacts = Omit<CycleInput, 'cases' | 'previous'> & { previous?: { commit?: string; metrics?: Record<string, Record<string, number>> } | null };
+
 /**
  * Puts the analysis together: clusters by signature with their five whys, the diff against the
  * previous cycle, the reality checks and the criteria. Pure; the rule-based five whys are used
  * here, and a model analyzer may re-explain the clusters afterwards (see analyzer-port.ts).
  */
 export function analyzeCycle(input: CycleInput): CycleAnalysis {
-  const { cases, previous } = input;
-  const clusters = applyLabels(clusterFailures(cases, input.rules), input.labels ?? []);
+  const previous = input.previous ?? null;
+  return analyzeDigest(digestCases(input.criteria, input.context.commit, input.cases, previous), input);
+}
+
+/** The analysis of a cycle from its digest (digest.ts): what analyzeCycle does, whether the cases were streamed or held. */
+export function analyzeDigest(digest: CycleDigest, input: CycleFacts): CycleAnalysis & { context: WhyContext } {
+  const previous = input.previous ?? null;
+  const clusters = applyLabels(clusterFailures(digest.failing, input.rules), input.labels ?? []);
   const context: WhyContext = {
     ...input.context,
     previousCommit: input.context.previousCommit ?? previous?.commit,
-    previousFailing: input.context.previousFailing ?? (previous ? previous.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.id) : undefined),
+    previousFailing: input.context.previousFailing ?? (previous ? failedBefore(digest, clusters) : undefined),
   };
   const shown = clusters.slice(0, MAX_CLUSTERS);
   const explained: ExplainedCluster[] = shown.map((c) => ({ ...c, ...fiveWhys(c, context), analyzer: 'rules' }));
 
   const commit = input.context.commit;
-  const diff = previous ? diffCycles({ commit: previous.commit, cases: previous.cases }, { commit, cases }) : null;
-  const reality = checkReality(cases, {
+  const diff = previous ? digest.diff.result() : null;
+  const reality = digest.reality.findings({
     minRealTestMs: input.criteria.minRealTestMs,
-    previousTestCount: previous ? previous.cases.length : undefined,
-    previousMetrics: previous ? (previous.metrics ?? metricsOf(previous.cases)) : undefined,
+    previousTestCount: previous ? digest.previousCases : undefined,
+    previousMetrics: previous ? (previous.metrics ?? digest.previousMetrics) : undefined,
     previousCommit: previous?.commit,
     commit,
   });
-  const performance = judgePerformance(input.criteria.performance, [...(input.performance ?? [])], [...cases]);
-  const verdict = judgeCriteria(cases, input.criteria, { reality, performance, totals: input.totals });
+  const performance = judgePerformance(input.criteria.performance, [...(input.performance ?? [])], digest.reported);
+  const verdict = digest.criteria.judge(input.criteria, { reality, performance, totals: input.totals });
 
   const categories: Record<string, number> = {};
   for (const c of clusters) categories[c.category] = (categories[c.category] ?? 0) + c.count;
@@ -84,12 +94,12 @@ export function analyzeCycle(input: CycleInput): CycleAnalysis {
   return {
     passRate: verdict.passRate,
     counts: {
-      tests: input.totals?.tests ?? cases.length,
+      tests: input.totals?.tests ?? digest.cases,
       executed: verdict.executed,
-      passed: input.totals?.passed ?? cases.filter((c) => c.status === 'passed').length,
+      passed: input.totals?.passed ?? digest.passed,
       failing,
-      skipped: input.totals?.skipped ?? cases.filter((c) => c.status === 'skipped').length,
-      flaky: input.totals?.flaky ?? cases.filter((c) => c.flaky).length,
+      skipped: input.totals?.skipped ?? digest.skipped,
+      flaky: input.totals?.flaky ?? digest.flaky,
     },
     categories,
     signatures: clusters.slice(0, MAX_SIGNATURES).map((c) => c.signature),
@@ -100,11 +110,21 @@ export function analyzeCycle(input: CycleInput): CycleAnalysis {
     reality,
     performance,
     criteria: { met: verdict.met, unmet: verdict.unmet },
+    context,
   };
 }
 
-function metricsOf(cases: readonly TestCase[]): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const c of cases) if (c.metrics) out[c.id] = c.metrics;
+/**
+ * The clusters' tests that failed in the previous cycle, by its outcome map: all the five whys
+ * ask of the previous cycle's failures is which of a cluster's tests are among them.
+ */
+function failedBefore(digest: CycleDigest, clusters: readonly FailureCluster[]): string[] {
+  const out: string[] = [];
+  for (const c of clusters) {
+    for (const id of c.tests) {
+      const code = digest.table.previousCode(nameHash(id));
+      if (code === STATUS_CODES.failed || code === STATUS_CODES.error) out.push(id);
+    }
+  }
   return out;
 }

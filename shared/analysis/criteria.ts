@@ -39,6 +39,62 @@ export function matchesMustPass(pattern: string, c: TestCase): boolean {
   return c.suite === pattern || c.name === pattern || c.id === pattern;
 }
 
+/**
+ * What the criteria need of a cycle's cases, one case at a time: the pass-rate counts (when the
+ * runner's totals are absent) and, per must-pass entry, how many matched and the first that did not pass.
+ */
+export class CriteriaTally {
+  executed = 0;
+  passed = 0;
+  private readonly mustPass: Array<{ pattern: string; matching: number; bad: number; badNames: string[] }>;
+
+  constructor(criteria: Pick<Criteria, 'mustPass'>) {
+    this.mustPass = criteria.mustPass.map((pattern) => ({ pattern, matching: 0, bad: 0, badNames: [] }));
+  }
+
+  add(c: TestCase): void {
+    if (c.status !== 'skipped') {
+      this.executed++;
+      if (c.status === 'passed') this.passed++;
+    }
+    for (const m of this.mustPass) {
+      if (!matchesMustPass(m.pattern, c)) continue;
+      m.matching++;
+      if (c.status !== 'passed' && m.bad++ < 3) m.badNames.push(c.name);
+    }
+  }
+
+  /** The cases' verdict against the criteria, with what was judged besides them. */
+  judge(
+    criteria: Criteria,
+    extra: {
+      reality: readonly RealityFinding[];
+      performance: ReadonlyArray<{ name: string; met?: boolean; measuredMs?: number | null; targetMs?: number }>;
+      totals?: RunTotals;
+    },
+  ): CriteriaResult {
+    const executed = extra.totals ? extra.totals.tests - extra.totals.skipped : this.executed;
+    const passed = extra.totals ? extra.totals.passed : this.passed;
+    const passRate = executed > 0 ? passed / executed : null;
+    const unmet: string[] = [];
+    const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
+    if (passRate === null) unmet.push('no test ran');
+    else if (passRate < criteria.minPassRate) unmet.push(`pass rate ${pct(passRate)} below ${pct(criteria.minPassRate)}`);
+    if (executed < criteria.minTests) unmet.push(`${executed} tests executed, at least ${criteria.minTests} required`);
+    for (const m of this.mustPass) {
+      if (m.matching === 0) unmet.push(`must-pass "${m.pattern}" matched no test`);
+      else if (m.bad > 0) unmet.push(`must-pass "${m.pattern}": ${m.bad} of ${m.matching} did not pass (${m.badNames.join(', ')}${m.bad > 3 ? ', …' : ''})`);
+    }
+    if (criteria.requireRealTests && realityBlocks(extra.reality)) {
+      for (const f of extra.reality.filter((r) => r.severity === 'blocker')) unmet.push(`tests not real: ${f.message}`);
+    }
+    for (const p of extra.performance) {
+      if (p.met === false) unmet.push(`performance ${p.name}: ${p.measuredMs == null ? 'not measured' : `${p.measuredMs.toFixed(1)} ms`} over the ${p.targetMs} ms target`);
+    }
+    return { passRate, executed, met: unmet.length === 0, unmet };
+  }
+}
+
 /** Judges a cycle's cases against the loop's criteria. */
 export function judgeCriteria(
   cases: readonly TestCase[],
@@ -49,23 +105,7 @@ export function judgeCriteria(
     totals?: RunTotals;
   },
 ): CriteriaResult {
-  const { passRate, executed } = passRateOf(cases, extra.totals);
-  const unmet: string[] = [];
-  const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
-  if (passRate === null) unmet.push('no test ran');
-  else if (passRate < criteria.minPassRate) unmet.push(`pass rate ${pct(passRate)} below ${pct(criteria.minPassRate)}`);
-  if (executed < criteria.minTests) unmet.push(`${executed} tests executed, at least ${criteria.minTests} required`);
-  for (const pattern of criteria.mustPass) {
-    const matching = cases.filter((c) => matchesMustPass(pattern, c));
-    const bad = matching.filter((c) => c.status !== 'passed');
-    if (matching.length === 0) unmet.push(`must-pass "${pattern}" matched no test`);
-    else if (bad.length > 0) unmet.push(`must-pass "${pattern}": ${bad.length} of ${matching.length} did not pass (${bad.slice(0, 3).map((c) => c.name).join(', ')}${bad.length > 3 ? ', …' : ''})`);
-  }
-  if (criteria.requireRealTests && realityBlocks(extra.reality)) {
-    for (const f of extra.reality.filter((r) => r.severity === 'blocker')) unmet.push(`tests not real: ${f.message}`);
-  }
-  for (const p of extra.performance) {
-    if (p.met === false) unmet.push(`performance ${p.name}: ${p.measuredMs == null ? 'not measured' : `${p.measuredMs.toFixed(1)} ms`} over the ${p.targetMs} ms target`);
-  }
-  return { passRate, executed, met: unmet.length === 0, unmet };
+  const tally = new CriteriaTally(criteria);
+  for (const c of cases) tally.add(c);
+  return tally.judge(criteria, extra);
 }

@@ -1,4 +1,5 @@
 import type { TestCase } from '../results/model.js';
+import { nameHash, OutcomeTable, STATUS_CODES, statusOfCode } from '../results/outcomes.js';
 
 /** What changed between two cycles, case by case; each list is cut, `counts` has the totals. */
 export interface CycleDiff {
@@ -18,7 +19,84 @@ export interface CycleDiff {
 }
 
 const MAX_IDS = 100;
-const failing = (c: TestCase) => c.status === 'failed' || c.status === 'error';
+const failing = (status: string | undefined) => status === 'failed' || status === 'error';
+type ListName = 'regressions' | 'fixed' | 'stillFailing' | 'flaky' | 'added';
+
+/**
+ * The diff, one current case at a time, against the previous cycle's outcomes by name hash
+ * (an OutcomeTable): nothing of either cycle's cases is kept but the first MAX_IDS ids of each
+ * list. The removed tests are counted from the table; their names come from a pass over the
+ * previous cycle's cases (`nameRemoved`), needed only when some were removed.
+ */
+export class DiffBuilder {
+  private readonly lists: Record<ListName, string[]> = { regressions: [], fixed: [], stillFailing: [], flaky: [], added: [] };
+  private readonly counts: Record<ListName, number> = { regressions: 0, fixed: 0, stillFailing: 0, flaky: 0, added: 0 };
+  private readonly removed: string[] = [];
+  private readonly sameCommit: boolean;
+  private removedCount: number | undefined;
+
+  /** `previous` null: there is no previous cycle, and only flaky cases are listed. */
+  constructor(
+    readonly table: OutcomeTable,
+    private readonly previous: { commit?: string } | null,
+    private readonly commit: string | undefined,
+  ) {
+    this.sameCommit = previous?.commit !== undefined && previous.commit === commit;
+  }
+
+  add(c: TestCase): void {
+    const code = this.table.seeCurrent(nameHash(c.id));
+    if (code < 0) return;
+    const b = statusOfCode(code);
+    const isFlaky = c.flaky === true || (this.sameCommit && b !== undefined && b !== 'skipped' && c.status !== 'skipped' && failing(b) !== failing(c.status));
+    if (isFlaky) this.push('flaky', c.id);
+    if (this.previous && !b) this.push('added', c.id);
+    if (isFlaky && b) return;
+    if (failing(c.status)) {
+      if (b && failing(b)) this.push('stillFailing', c.id);
+      else if (this.previous) this.push('regressions', c.id);
+    } else if (c.status === 'passed' && b && failing(b)) this.push('fixed', c.id);
+  }
+
+  /** Whether a pass over the previous cycle's cases is needed to name the removed tests. */
+  wantsRemovedNames(): boolean {
+    return this.previous !== null && this.removed.length < MAX_IDS && this.removedTotal() > this.removed.length;
+  }
+
+  /** Fed the previous cycle's cases in stored order, after every current case: lists the removed ones. */
+  nameRemoved(c: TestCase): void {
+    if (this.removed.length < MAX_IDS && this.table.takeRemoved(nameHash(c.id))) this.removed.push(c.id);
+  }
+
+  result(): CycleDiff {
+    const { lists, counts } = this;
+    return {
+      from: this.previous?.commit ?? null,
+      to: this.commit ?? null,
+      ...lists,
+      removed: this.removed,
+      counts: { ...counts, removed: this.previous ? this.removedTotal() : 0 },
+    };
+  }
+
+  /** Counted once, after the last current case (the table is scanned whole). */
+  private removedTotal(): number {
+    this.removedCount ??= this.table.removedCount();
+    return this.removedCount;
+  }
+
+  private push(list: ListName, id: string): void {
+    this.counts[list]++;
+    if (this.lists[list].length < MAX_IDS) this.lists[list].push(id);
+  }
+}
+
+/** The table of a previous cycle's outcomes, from its cases. */
+export function outcomeTableOf(cases: readonly TestCase[] | undefined, expected = 0): OutcomeTable {
+  const table = new OutcomeTable(expected + (cases?.length ?? 0));
+  for (const c of cases ?? []) table.putPrevious(nameHash(c.id), STATUS_CODES[c.status]);
+  return table;
+}
 
 /**
  * What changed between two cycles' results. On the same commit a changed outcome is flaky,
@@ -29,42 +107,8 @@ export function diffCycles(
   previous: { commit?: string; cases: readonly TestCase[] } | null,
   current: { commit?: string; cases: readonly TestCase[] },
 ): CycleDiff {
-  const before = new Map((previous?.cases ?? []).map((c) => [c.id, c]));
-  const seen = new Set<string>();
-  const lists = { regressions: [] as string[], fixed: [] as string[], stillFailing: [] as string[], flaky: [] as string[], added: [] as string[], removed: [] as string[] };
-  const sameCommit = previous?.commit !== undefined && previous.commit === current.commit;
-  for (const c of current.cases) {
-    if (seen.has(c.id)) continue;
-    seen.add(c.id);
-    const b = before.get(c.id);
-    const isFlaky = c.flaky === true || (sameCommit && b !== undefined && b.status !== 'skipped' && c.status !== 'skipped' && failing(b) !== failing(c));
-    if (isFlaky) lists.flaky.push(c.id);
-    if (previous && !b) lists.added.push(c.id);
-    if (isFlaky && b) continue;
-    if (failing(c)) {
-      if (b && failing(b)) lists.stillFailing.push(c.id);
-      else if (previous) lists.regressions.push(c.id);
-    } else if (c.status === 'passed' && b && failing(b)) lists.fixed.push(c.id);
-  }
-  for (const id of before.keys()) if (!seen.has(id)) lists.removed.push(id);
-  const counts = {
-    regressions: lists.regressions.length,
-    fixed: lists.fixed.length,
-    stillFailing: lists.stillFailing.length,
-    flaky: lists.flaky.length,
-    added: lists.added.length,
-    removed: lists.removed.length,
-  };
-  const cut = (ids: string[]) => ids.slice(0, MAX_IDS);
-  return {
-    from: previous?.commit ?? null,
-    to: current.commit ?? null,
-    regressions: cut(lists.regressions),
-    fixed: cut(lists.fixed),
-    stillFailing: cut(lists.stillFailing),
-    flaky: cut(lists.flaky),
-    added: cut(lists.added),
-    removed: cut(lists.removed),
-    counts,
-  };
+  const builder = new DiffBuilder(outcomeTableOf(previous?.cases, current.cases.length), previous ? { commit: previous.commit } : null, current.commit);
+  for (const c of current.cases) builder.add(c);
+  if (previous && builder.wantsRemovedNames()) for (const c of previous.cases) builder.nameRemoved(c);
+  return builder.result();
 }

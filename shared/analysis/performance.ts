@@ -37,15 +37,40 @@ export function summarizeSamples(target: PerformanceTarget, samples: number[], e
   };
 }
 
+/** The first figure any case reported for each metric a target names (`reportedAs`), gathered one case at a time. */
+export class ReportedMetrics {
+  private readonly wanted: string[];
+  private readonly found = new Map<string, number>();
+
+  constructor(targets: readonly PerformanceTarget[]) {
+    this.wanted = [...new Set(targets.flatMap((t) => (t.reportedAs ? [t.reportedAs] : [])))];
+  }
+
+  add(c: TestCase): void {
+    if (!c.metrics || this.found.size === this.wanted.length) return;
+    for (const m of this.wanted) if (!this.found.has(m) && c.metrics[m] !== undefined) this.found.set(m, c.metrics[m]);
+  }
+
+  get(metric: string): number | null {
+    return this.found.get(metric) ?? null;
+  }
+}
+
 /**
  * Judges each target on the loop's own measurement, never on a figure a test reported;
  * a reported figure is shown beside it and a large disagreement is flagged.
  */
-export function judgePerformance(targets: PerformanceTarget[], measured: PerformanceMeasurement[], cases: TestCase[]): PerformanceResult[] {
+export function judgePerformance(targets: PerformanceTarget[], measured: PerformanceMeasurement[], cases: readonly TestCase[] | ReportedMetrics): PerformanceResult[] {
+  let reportedMetrics = cases;
+  if (!(reportedMetrics instanceof ReportedMetrics)) {
+    reportedMetrics = new ReportedMetrics(targets);
+    for (const c of cases as readonly TestCase[]) reportedMetrics.add(c);
+  }
+  const figures = reportedMetrics;
   return targets.map((t) => {
     const m = measured.find((x) => x.name === t.name);
     const value = m ? (t.statistic === 'p50' ? m.p50Ms : t.statistic === 'max' ? m.maxMs : m.p95Ms) : null;
-    const reported = t.reportedAs ? (cases.find((c) => c.metrics?.[t.reportedAs!] !== undefined)?.metrics?.[t.reportedAs] ?? null) : null;
+    const reported = t.reportedAs ? figures.get(t.reportedAs) : null;
     const notes: string[] = [];
     if (!m) notes.push('not measured: the service was not deployed');
     else if (m.errors > 0) notes.push(`${m.errors} of ${m.requests} requests failed`);

@@ -12,6 +12,8 @@ export interface Emulators {
   owned: boolean;
   /** The environment a client needs to talk to them. */
   env: Record<string, string>;
+  /** The emulators' own output, while they run (emulators we own; removed by `stop`). */
+  logPath?: string;
   stop(): Promise<void>;
   /** The two processes, when this process started them: each can be stopped and started again. */
   processes?: { pubsub: EmulatorProcess; firestore: EmulatorProcess };
@@ -132,6 +134,7 @@ async function startOwned(options: { ports?: { pubsub: number; firestore: number
     firestoreHost,
     owned: true,
     env: emulatorEnv(pubsubHost, firestoreHost),
+    logPath: path.join(config, 'emulators.log'),
     processes,
     async stop() {
       await Promise.all(all.map((p) => p.stop()));

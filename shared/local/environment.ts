@@ -75,7 +75,7 @@ export class LocalEnvironment {
   async startFunctions(options: { jobsUrl: string; onOutput?: FunctionServerOptions['onOutput'] }): Promise<FunctionHost[]> {
     this.functionOptions = { env: { ...this.childEnv, TDL_LOCAL_JOBS_URL: options.jobsUrl }, onOutput: options.onOutput };
     this.hosts = await startFunctionHosts(this.functionOptions);
-    this.defer(() => Promise.all(this.hosts.map((h) => h.process.stop())));
+    this.defer(() => Promise.all(this.hosts.map((h) => h.stop())));
     await this.ensureTopology();
     if (this.emulatorsStay) this.defer(() => detachPushSubscriptions(this.pubsub));
     return this.hosts;

@@ -6,6 +6,7 @@ import { FUNCTIONS, type FunctionName } from '../chain/topology.js';
 import { ProcessGroup, freePort, waitFor } from '../process/process-group.js';
 import { forEachLine } from '../process/commands.js';
 import { connect } from 'node:net';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -36,10 +37,15 @@ export function packageRoot(): string {
 
 export interface FunctionHost {
   name: FunctionName;
+  /** The function's address (its front): it stays up while the process behind it restarts. */
   port: number;
   url: string;
-  /** The server's process; whoever starts it again on the same port puts the new one here. */
+  /** The server's process behind the front; `restart` puts the new one here. */
   process: ProcessGroup;
+  /** Kills the server at once, as a crash would, and starts it again behind the same address. */
+  restart(): Promise<void>;
+  /** Stops the process and closes the front. */
+  stop(): Promise<void>;
 }
 
 export interface FunctionServerOptions {
@@ -47,10 +53,91 @@ export interface FunctionServerOptions {
   onOutput?: (name: FunctionName, line: string) => void;
 }
 
+/** How long a push waits at the front for a process that is starting, as Cloud Run holds a request for a starting instance. */
+const HOLD_WHILE_STARTING_MS = 60_000;
+
+/**
+ * What Pub/Sub pushes to, in front of a function's process, as Cloud Run's front end is in
+ * the cloud: while the process is down or starting, a push waits for it (Cloud Run holds a
+ * request while an instance starts) and gets a 503 only past HOLD_WHILE_STARTING_MS or when
+ * the process dies under it; a 503 is retried by Pub/Sub. Without it the push met a refused
+ * connection, and the emulator gave up on the message after a few tries.
+ */
+class FunctionFront {
+  private server?: Server;
+  private readonly agent = new Agent({ keepAlive: true });
+  /** The port of the process behind it; 0 while there is none. */
+  private target = 0;
+  private up?: { promise: Promise<void>; resolve: () => void };
+
+  constructor(private readonly name: string) {
+    this.down();
+  }
+
+  /** The process is gone (killed, stopping): pushes from now on wait for the next one. */
+  down(): void {
+    this.target = 0;
+    if (!this.up) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.up = { promise, resolve };
+    }
+  }
+
+  /** A process listens on `port`: the pushes waiting for it go through. */
+  ready(port: number): void {
+    this.target = port;
+    this.up?.resolve();
+    this.up = undefined;
+  }
+
+  async listen(port: number): Promise<void> {
+    this.server = createServer((req, res) => void this.forward(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const unavailable = (why: string) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+      res.end(`function ${this.name} unavailable: ${why}\n`);
+    };
+    if (!this.target && this.up) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.up.promise, new Promise((r) => (timer = setTimeout(r, HOLD_WHILE_STARTING_MS)))]);
+      clearTimeout(timer);
+    }
+    if (!this.target) return unavailable(`not started within ${HOLD_WHILE_STARTING_MS / 1000} s`);
+    const upstream = request(
+      { host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('aborted', () => res.destroy());
+      },
+    );
+    // The process died under the request (reset, hang-up): that delivery failed, Pub/Sub retries it.
+    upstream.on('error', (error) => unavailable(error.message));
+    req.pipe(upstream);
+  }
+
+  async close(): Promise<void> {
+    this.down();
+    this.up?.resolve();
+    this.agent.destroy();
+    this.server?.closeAllConnections();
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+}
+
 /**
  * Starts each function in its own functions-framework server, the way Cloud Functions runs
  * it: the framework's own CLI, `--source` the package root (its `main` registers the functions),
- * `--target` the function name. The compiled module (dist/) must exist: `npm run build`.
+ * `--target` the function name, behind a front on the function's stable address. The compiled
+ * module (dist/) must exist: `npm run build`.
  */
 export async function startFunctionHosts(options: FunctionServerOptions & { names?: FunctionName[] }): Promise<FunctionHost[]> {
   const root = packageRoot();
@@ -58,14 +145,48 @@ export async function startFunctionHosts(options: FunctionServerOptions & { name
     throw new Error(`dist/functions/index.js is missing: run \`npm run build\` in ${root}`);
   }
   const names = options.names ?? Object.values(FUNCTIONS);
-  return Promise.all(
-    names.map(async (name) => {
-      const port = await freePort();
-      return { name, port, url: `http://127.0.0.1:${port}/`, process: await startFunctionServer(name, port, options) };
-    }),
-  );
+  return Promise.all(names.map((name) => startFunctionHost(name, options)));
 }
 
+async function startFunctionHost(name: FunctionName, options: FunctionServerOptions): Promise<FunctionHost> {
+  const port = await freePort();
+  const front = new FunctionFront(name);
+  await front.listen(port);
+  // A port of its own each start: the one a killed process held may not be free yet.
+  const spawn = async () => {
+    const inner = await freePort();
+    const group = await startFunctionServer(name, inner, options);
+    front.ready(inner);
+    return group;
+  };
+  const host: FunctionHost = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    process: await spawn(),
+    async restart() {
+      front.down();
+      host.process.kill();
+      await host.process.wait();
+      // A start can fail (a slow machine): try again before giving up, so a restart never
+      // leaves the function down for good.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          host.process = await spawn();
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+    },
+    async stop() {
+      await host.process.stop();
+      await front.close();
+    },
+  };
+  return host;
+}
 /** One function's server on `port`, once it accepts connections. */
 export async function startFunctionServer(name: FunctionName, port: number, options: FunctionServerOptions): Promise<ProcessGroup> {
   // The framework's CLI sits beside its entry module (build/src/main.js); package.json is not exported.

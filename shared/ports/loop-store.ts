@@ -1,5 +1,6 @@
 import type { CycleDoc, LoopDoc, NotificationRecord } from '../domain/model.js';
 import type { TestCase } from '../results/model.js';
+import type { OutcomeChunk } from '../results/outcomes.js';
 import type { ClusterLabel } from '../domain/labels.js';
 
 /** A record that a message was handled by a step, so a redelivery changes nothing. */
@@ -74,6 +75,7 @@ export interface ResultSets {
   /**
    * Stores cases as result set `set` of a cycle, in chunk documents with batched writes, as
    * they are iterated (memory stays flat whatever their number); returns the chunk count.
+   * Each chunk carries the outcome map of its cases (encodeOutcomes), in the same write.
    * Nothing reads the set until a transaction names it as the cycle's `resultSet`.
    */
   saveResults(loopId: string, n: number, set: string, cases: Iterable<TestCase> | AsyncIterable<TestCase>): Promise<number>;
@@ -81,11 +83,20 @@ export interface ResultSets {
   dropResults(loopId: string, n: number, which: { set: string } | { except: string }): Promise<void>;
   /** The cases of the result set the cycle names, in the order they were stored. */
   readResults(loopId: string, n: number): Promise<TestCase[]>;
+  /** The same cases, one stored chunk at a time (at most two chunks held): what the analyze step reads. */
+  readResultChunks(loopId: string, n: number): AsyncIterable<TestCase[]>;
+  /**
+   * The outcome map (name hash -> status) of each chunk of the set, written with the chunk by
+   * saveResults; a chunk stored before maps existed gives its cases instead.
+   */
+  readOutcomeChunks(loopId: string, n: number): AsyncIterable<OutcomeChunk>;
 }
 
 /** What makes delivery at-least-once safe: the outbox marks, the dedup records, the rejected log. */
 export interface DeliveryRecords {
   markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void>;
+  /** The dedup record as last committed, read outside any transaction (it locks nothing). */
+  getDedup(key: string): Promise<DedupRecord | null>;
   /** Stores what became of one notification of cycle `n` (cycles/{n}.notifications[id]). */
   recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void>;
   completeDedup(key: string, outcome: string): Promise<void>;

@@ -1,6 +1,7 @@
 import { FieldPath, Firestore, Timestamp, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import { CycleDoc, LoopDoc, ACTIVE_PHASES, type NotificationRecord } from '../../domain/model.js';
 import { TestCase } from '../../results/model.js';
+import { encodeOutcomes, type OutcomeChunk } from '../../results/outcomes.js';
 import type { DedupRecord, LoopStore, RejectedMessage, TxPlan, TxView } from '../../ports/loop-store.js';
 import { ConfigError, TransientError } from '../../kernel/errors.js';
 import { z } from 'zod';
@@ -35,7 +36,9 @@ export const DEDUP_RETENTION_MS = 8 * 24 * 3600 * 1000;
 export const DEDUP_TTL_FIELD = 'deleteAt';
 
 /** `set` is absent from chunks stored before result sets existed. */
-const ChunkDoc = z.object({ set: z.string().optional(), index: z.number(), count: z.number(), cases: z.array(TestCase) });
+const ChunkDoc = z.object({ set: z.string().optional(), index: z.number(), count: z.number(), cases: z.array(TestCase), outcomes: z.instanceof(Uint8Array).optional() });
+/** Outcome maps are about 9 bytes a test: 50 chunks' maps are read in one call (a few hundred KB). */
+const OUTCOME_CHUNKS_PER_READ = 50;
 
 /** Firestore codes that mean "try again": aborted (contention), unavailable, deadline, resource exhausted. */
 const TRANSIENT_CODES = new Set([4, 8, 10, 14]);
@@ -183,7 +186,8 @@ export class FirestoreLoopStore implements LoopStore {
     const send = async () => {
       const batch = this.db.batch();
       for (const chunk of pending) {
-        batch.set(results.doc(chunkId(set, index)), { set, index, count: chunk.length, cases: chunk });
+        // The outcome map goes in the chunk's own document: written in the same commit, it can never disagree with the cases.
+        batch.set(results.doc(chunkId(set, index)), { set, index, count: chunk.length, cases: chunk, outcomes: Buffer.from(encodeOutcomes(chunk)) });
         index++;
       }
       pending = [];
@@ -222,18 +226,51 @@ export class FirestoreLoopStore implements LoopStore {
   }
 
   async readResults(loopId: string, n: number): Promise<TestCase[]> {
-    const cycle = await this.getCycle(loopId, n);
-    if (!cycle || cycle.resultChunks === 0) return [];
-    // Cycles recorded before result sets existed name no set: their chunks are 00000, 00001, ...
-    const set = cycle.resultSet;
-    const refs = Array.from({ length: cycle.resultChunks }, (_, i) => this.resultsRef(loopId, n).doc(set ? chunkId(set, i) : legacyChunkId(i)));
-    const snaps = await this.db.getAll(...refs);
+    const set = await this.namedSet(loopId, n);
+    if (set.refs.length === 0) return [];
+    const snaps = await this.db.getAll(...set.refs);
     return snaps.flatMap((snap) => {
-      if (!snap.exists) {
-        throw new Error(`loops/${loopId}/cycles/${n}/results/${snap.id} is missing: the cycle names ${cycle.resultChunks} result chunks${set ? ` of set ${set}` : ''}`);
-      }
+      if (!snap.exists) throw missingChunk(set, snap.id);
       return ChunkDoc.parse(snap.data()).cases;
     });
+  }
+
+  async *readResultChunks(loopId: string, n: number): AsyncIterable<TestCase[]> {
+    const set = await this.namedSet(loopId, n);
+    // The next chunk is fetched while the caller works on this one: at most two are held.
+    let next = set.refs.length > 0 ? readChunk(set.refs[0]!, set) : null;
+    for (let i = 0; i < set.refs.length; i++) {
+      const chunk = await next!;
+      next = i + 1 < set.refs.length ? readChunk(set.refs[i + 1]!, set) : null;
+      next?.catch(() => undefined);
+      yield chunk.cases;
+    }
+  }
+
+  async *readOutcomeChunks(loopId: string, n: number): AsyncIterable<OutcomeChunk> {
+    const set = await this.namedSet(loopId, n);
+    for (let i = 0; i < set.refs.length; i += OUTCOME_CHUNKS_PER_READ) {
+      const group = set.refs.slice(i, i + OUTCOME_CHUNKS_PER_READ);
+      // Only the maps travel: a field mask leaves the cases' text on the server.
+      const snaps = await this.db.getAll(...group, { fieldMask: ['outcomes'] });
+      for (const [j, snap] of snaps.entries()) {
+        if (!snap.exists) throw missingChunk(set, snap.id);
+        const outcomes = snap.get('outcomes') as unknown;
+        if (outcomes instanceof Uint8Array) yield { encoded: outcomes };
+        // Stored before outcome maps existed: its cases, from which the map is derived.
+        else yield { cases: (await readChunk(group[j]!, set)).cases };
+      }
+    }
+  }
+
+  /** The chunk documents of the result set the cycle names, in order. */
+  private async namedSet(loopId: string, n: number): Promise<NamedSet> {
+    const cycle = await this.getCycle(loopId, n);
+    const where = { loopId, n, chunks: cycle?.resultChunks ?? 0, set: cycle?.resultSet };
+    if (!cycle || cycle.resultChunks === 0) return { ...where, refs: [] };
+    // Cycles recorded before result sets existed name no set: their chunks are 00000, 00001, ...
+    const refs = Array.from({ length: cycle.resultChunks }, (_, i) => this.resultsRef(loopId, n).doc(where.set ? chunkId(where.set, i) : legacyChunkId(i)));
+    return { ...where, refs };
   }
 
   async markPublished(loopId: string, n: number, outboxIds: string[], at: string): Promise<void> {
@@ -241,6 +278,11 @@ export class FirestoreLoopStore implements LoopStore {
     const update: Record<string, string> = {};
     for (const id of outboxIds) update[`outbox.${id}.publishedAt`] = at;
     await this.cycleRef(loopId, n).update(update);
+  }
+
+  async getDedup(key: string): Promise<DedupRecord | null> {
+    const snap = await this.dedupRef(key).get();
+    return snap.exists ? DedupDoc.parse(snap.data()) : null;
   }
 
   async recordNotification(loopId: string, n: number, id: string, record: NotificationRecord): Promise<void> {
@@ -285,6 +327,24 @@ export class FirestoreLoopStore implements LoopStore {
     const snap = await this.db.collectionGroup('cycles').where('phase', 'in', [...ACTIVE_PHASES]).where('deadline', '>', '').get();
     return snap.docs.map((d) => CycleDoc.parse(d.data()));
   }
+}
+
+interface NamedSet {
+  loopId: string;
+  n: number;
+  chunks: number;
+  set: string | undefined;
+  refs: DocumentReference[];
+}
+
+async function readChunk(ref: DocumentReference, set: NamedSet): Promise<z.infer<typeof ChunkDoc>> {
+  const snap = await ref.get();
+  if (!snap.exists) throw missingChunk(set, snap.id);
+  return ChunkDoc.parse(snap.data());
+}
+
+function missingChunk(s: NamedSet, id: string): Error {
+  return new Error(`loops/${s.loopId}/cycles/${s.n}/results/${id} is missing: the cycle names ${s.chunks} result chunks${s.set ? ` of set ${s.set}` : ''}`);
 }
 
 /** A chunk's document id: its result set, then its index, so a set's chunks sort together. */

@@ -1,8 +1,7 @@
 import type { TestsFinished } from '../messages.js';
-import type { TestCase } from '../../results/model.js';
 import type { CycleDoc, LoopDoc, OutboxEntry } from '../../domain/model.js';
 import type { AnalysisFacts } from '../../domain/decisions.js';
-import type { AnalyzerOutput, CycleAnalyzer } from '../../domain/cycle-analyzer.js';
+import type { AnalyzerOutput, CycleAnalyzer, StoredResults } from '../../domain/cycle-analyzer.js';
 import type { TxPlan, TxView } from '../../ports/loop-store.js';
 import { outboxMessage } from '../lifecycle/outbox.js';
 import { handleOnce, type StepPlan } from '../lifecycle/run-step.js';
@@ -46,17 +45,24 @@ export function createAnalyze(deps: AnalyzeDeps) {
 
 type Computed = AnalyzerOutput & { analysisMs: number };
 
-/** Reads what the analysis needs (the cycle's cases, the previous cycle's, the loop's labels) and runs it. */
+/**
+ * Runs the analysis on the cycle's results and the previous cycle's, streamed from the store
+ * (the previous cycle's outcome map, then the cases chunk by chunk: never a cycle at once).
+ */
 async function compute(deps: AnalyzeDeps, loop: LoopDoc, cycle: CycleDoc): Promise<Computed> {
   const started = performance.now();
-  const [cases, previous, labels, serviceLog] = await Promise.all([
-    deps.store.readResults(loop.loopId, cycle.n),
+  const [previous, labels, serviceLog] = await Promise.all([
     previousCycle(deps, loop.loopId, cycle.n),
     deps.store.listLabels(loop.loopId),
     deps.serviceLogs ? readServiceLog(deps.serviceLogs, cycle, deps.clock.now(), deps.log) : undefined,
   ]);
-  const output = await deps.analyzer({ loop, cycle, cases, previous, labels, serviceLog });
+  const results = storedResults(deps, loop.loopId, cycle.n);
+  const output = await deps.analyzer({ loop, cycle, results, previous: previous ? { cycle: previous, results: storedResults(deps, loop.loopId, previous.n) } : null, labels, serviceLog });
   return { ...output, analysisMs: Math.round(performance.now() - started) };
+}
+
+function storedResults(deps: StepDeps, loopId: string, n: number): StoredResults {
+  return { chunks: () => deps.store.readResultChunks(loopId, n), outcomes: () => deps.store.readOutcomeChunks(loopId, n) };
 }
 
 /** The pure part of analyze: the stored analysis and the cycle's move to reporting. */
@@ -105,16 +111,10 @@ type Pending = Array<[string, OutboxEntry]>;
 const STEP = 'analyze';
 
 /** The latest earlier cycle that ran tests, for the cycle-to-cycle diff. */
-async function previousCycle(
-  deps: StepDeps,
-  loopId: string,
-  n: number,
-): Promise<{ cycle: CycleDoc; cases: TestCase[] } | null> {
+async function previousCycle(deps: StepDeps, loopId: string, n: number): Promise<CycleDoc | null> {
   for (let k = n - 1; k >= 1; k--) {
     const c = await deps.store.getCycle(loopId, k);
-    if (c && c.phase === 'done' && (c.totals?.tests ?? 0) > 0) {
-      return { cycle: c, cases: await deps.store.readResults(loopId, k) };
-    }
+    if (c && c.phase === 'done' && (c.totals?.tests ?? 0) > 0) return c;
   }
   return null;
 }

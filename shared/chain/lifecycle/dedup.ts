@@ -41,9 +41,7 @@ export function claim(
   now: Date,
 ): Claim {
   const decision = dedupDecision(existing, now);
-  if (decision === 'busy') {
-    throw new TransientError(`${who.step}: ${who.key} is being handled by another delivery; retry later`);
-  }
+  if (decision === 'busy') throw busy(who);
   return {
     decision,
     record: {
@@ -53,4 +51,9 @@ export function claim(
       expiresAt: new Date(now.getTime() + IN_PROGRESS_TTL_MS).toISOString(),
     },
   };
+}
+
+/** What a delivery is told when another one is handling the same fact: retry later. */
+export function busy(who: { step: string; key: string }): TransientError {
+  return new TransientError(`${who.step}: ${who.key} is being handled by another delivery; retry later`);
 }

@@ -1,6 +1,6 @@
 import type { DedupRecord, TxPlan, TxView } from '../../ports/loop-store.js';
 import type { OutboxEntry } from '../../domain/model.js';
-import { claim, dedupKey } from './dedup.js';
+import { busy, claim, dedupDecision, dedupKey } from './dedup.js';
 import { flushOutbox, publishAbandoned } from './outbox.js';
 import type { StepDeps, StepOutcome } from './step-deps.js';
 
@@ -78,6 +78,12 @@ export interface HandledOnce<P extends StepPlan> {
 export async function handleOnce<P extends StepPlan>(deps: StepDeps, spec: HandledOnce<P>): Promise<Handled<P>> {
   const key = dedupKey(spec.step, ...spec.fact);
   const now = deps.clock.now();
+  // A fact handled already, or being handled, is told so from the record alone: a transaction
+  // reads (and so locks) the loop's documents, and redeliveries of a busy fact come about once
+  // a second, which kept the writers that finish it (the job's results) waiting on the locks.
+  const seen = await deps.store.getDedup(key);
+  if (seen?.state === 'completed') return { outcome: spec.alreadyDone(seen), pending: [], claimed: false };
+  if (seen && dedupDecision(seen, now) === 'busy') throw busy({ step: spec.step, key });
   const request = { loopId: spec.loopId, cycle: spec.cycle, dedupKey: key };
   const result = await deps.store.transact(request, (view) => planHandledOnce(spec, view, now));
   if (!result.claimed) return result;

@@ -7,11 +7,16 @@ import { redact } from '../../security/redact.js';
 import { summarizeSamples, type PerformanceMeasurement } from '../../analysis/performance.js';
 import { isActive, isLoopEnded, type CycleDoc, type LoopDoc, type OutboxEntry } from '../../domain/model.js';
 import { outboxMessage } from '../lifecycle/outbox.js';
+import { dedupKey } from '../lifecycle/dedup.js';
 import { handleOnce, planHandledOnce, type Handled, type HandledOnce, type StepPlan } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
 import type { RunTestsDeps, StepOutcome } from '../lifecycle/step-deps.js';
 
 const STEP = 'run-tests';
+
+/** The dedup key of the deployment a cycle tests: its record says when the delivery that launched the job began. */
+export const launchDedupKey = (c: { loopId: string; buildId?: string; commit?: string }): string | undefined =>
+  c.buildId && c.commit ? dedupKey(STEP, c.loopId, c.buildId, c.commit) : undefined;
 
 interface RunTestsPlan extends StepPlan {
   launch?: TestJobRequest;

@@ -7,6 +7,7 @@ import { commitThenPublish, type ToPublish } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
 import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
 import { planReport } from '../decide/decide.js';
+import { launchDedupKey } from '../run-tests/run-tests.js';
 
 /** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
 const SWEEP_WINDOW_MS = 15 * 60_000;
@@ -34,7 +35,8 @@ export function createWatchdog(deps: StepDeps) {
     for (const ref of overdue) {
       const plan = await commitThenPublish(
         deps,
-        { loopId: ref.loopId, cycle: ref.n },
+        // A testing cycle's launch record says when the delivery that launched its job began.
+        { loopId: ref.loopId, cycle: ref.n, dedupKey: ref.phase === 'testing' ? launchDedupKey(ref) : undefined },
         (view) => planTimeout(view, ref.n, now),
         { afterPublish: async (p) => (p.ended ? storeLoopReport(deps, ref.loopId) : undefined) },
       );
@@ -107,6 +109,16 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
       };
     }
   }
+  if (cycle.phase === 'testing') {
+    const due = testingDue(view, seconds);
+    if (due && due > now.getTime()) {
+      const deadline = new Date(due).toISOString();
+      return {
+        writes: { cycles: [{ n, data: { deadline } }] },
+        result: { n, pending: [], resent: `the test job's launch began late (a redelivery took over or is under way): its ${seconds} s run to ${deadline}` },
+      };
+    }
+  }
   const reasonOf = TIMEOUT_REASON[cycle.phase];
   if (!reasonOf) return { result: { pending: [] } };
   const decision: Decision = {
@@ -116,4 +128,18 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
   };
   const plan = applyDecision(loop, cycle, decision, analysisFacts(cycle), now);
   return { writes: plan.writes, result: { n, pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
+}
+
+/**
+ * When a testing phase is due, measured from the launch rather than from the cycle's opening:
+ * the job is launched by the delivery of deploy-finished that completes, which, when the first
+ * one died after opening the cycle (killed, or slow on a busy machine), is a redelivery that
+ * took over later. Its record's `at` is when that delivery began; a record still in progress
+ * may yet be taken over once it expires. Undefined without the record: the deadline stands.
+ */
+function testingDue(view: TxView, seconds: number): number | undefined {
+  const record = view.dedup;
+  if (!record || record.cycle !== view.cycle?.n) return undefined;
+  const began = Date.parse(record.state === 'completed' ? record.at : record.expiresAt);
+  return Number.isNaN(began) ? undefined : began + seconds * 1000;
 }

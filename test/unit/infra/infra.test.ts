@@ -60,7 +60,7 @@ describe('infra/ agrees with the code, checked offline', () => {
     const service = (resource.google_cloudfunctions2_function!.fn![0]!.service_config as Array<Record<string, unknown>>)[0]!;
     expect(service.available_memory).toBe('${lookup(local.function_resources, each.key, local.default_function_resources).memory}');
     expect(Object.keys(locals.function_resources as object)).toEqual([deployedName(FUNCTIONS.analyze)]);
-    expect(locals.function_resources).toEqual({ analyze: { memory: '2Gi', cpu: '1' } });
+    expect(locals.function_resources).toEqual({ analyze: { memory: '512Mi', cpu: '1' } });
     expect(locals.default_function_resources).toEqual({ memory: '512Mi', cpu: '0.333' });
   });
 

@@ -79,6 +79,22 @@ describe('planTimeout', () => {
     expect(writes?.loop?.status).toBe('blocked');
   });
 
+  it('gives a job launched late by a redelivery its full time, counted from that delivery', () => {
+    // Deadline 10:04 (opened 09:34 with 1800 s); the first delivery died after opening the
+    // cycle, and the one that took over and launched the job began at 09:50.
+    const record = { key: 'k', step: 'run-tests', messageId: '7', loopId: 'shop-main', cycle: 1, at: '2026-11-24T09:50:00.000Z', expiresAt: '2026-11-24T09:50:15.000Z' };
+    const v = { ...view({ phase: 'testing', deadline: '2026-11-24T10:04:00.000Z', testJob: { jobId: 'shop-main-c1' } }), dedup: { ...record, state: 'completed' as const } };
+    const { writes, result } = planTimeout(v, 1, now);
+    expect(result.closed).toBeUndefined();
+    expect(writes?.cycles?.[0]?.data).toEqual({ deadline: '2026-11-24T10:20:00.000Z' });
+    // A launch still in progress may be taken over once its record expires: time from then.
+    const inProgress = { ...v, dedup: { ...record, state: 'in-progress' as const } };
+    expect(planTimeout(inProgress, 1, now).writes?.cycles?.[0]?.data).toEqual({ deadline: '2026-11-24T10:20:15.000Z' });
+    // Its time used up since: blocked as any job that never reported.
+    const later = new Date('2026-11-24T10:21:00.000Z');
+    expect(planTimeout(inProgress, 1, later).result.closed).toBe('testing timed out: test job shop-main-c1 never reported within 1800 s');
+  });
+
   it('writes the verdict itself when the report step did not, instead of blocking', () => {
     const ok = { passRate: 1, tests: 20, failing: 0, criteriaMet: true, unmet: [], categories: {}, signatures: [] };
     const v = view({ phase: 'reporting', deadline: '2026-11-24T10:04:00.000Z', analysis: { facts: ok } });
