@@ -377,14 +377,20 @@ export function runnerNames(c: { suite: string; className?: string; file?: strin
  * runnerNames, remembered per suite, class and file: a run repeats a few hundred of them over
  * its cases, and working each out again was a tenth of the reading of a 10,000-case file.
  */
-const NAMED = new Map<string, ReturnType<typeof runnerNames>>();
+const NAMED = new Map<string, Map<string | undefined, ReturnType<typeof runnerNames>>>();
+let remembered = 0;
 function namesOf(c: { suite: string; className?: string; file?: string }): ReturnType<typeof runnerNames> {
   if (c.suite !== PYTEST_SUITE || !c.className) return { suite: c.suite, className: c.className, file: c.file };
-  const key = `${c.className}\u0000${c.file ?? '\u0001'}`;
-  let named = NAMED.get(key);
+  // Keyed by class, then file: no key string is built per case.
+  let byFile = NAMED.get(c.className);
+  if (!byFile) NAMED.set(c.className, (byFile = new Map()));
+  let named = byFile.get(c.file);
   if (!named) {
-    if (NAMED.size >= 10_000) NAMED.clear();
-    NAMED.set(key, (named = runnerNames(c)));
+    if (++remembered > 10_000) {
+      NAMED.clear();
+      remembered = 0;
+    }
+    byFile.set(c.file, (named = runnerNames(c)));
   }
   return named;
 }
