@@ -6,13 +6,13 @@ import { measureOverhead } from './overhead.js';
 import { measureThroughput } from './throughput.js';
 import { measureCost, PRICES } from './cost.js';
 import { measureColdStart } from './cold-start.js';
-import { measureIngest } from './ingest.js';
+import { measureIngest, type IngestRow } from './ingest.js';
 import { measureAnalysis } from './analysis.js';
 import { measureJobIngest, type JobIngestRow } from './job-ingest.js';
 import { measureAnalysisMemory, type AnalysisMemoryRow } from './analysis-memory.js';
 import { round, table } from './stats.js';
 
-const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|analysis-memory]
+const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|ingest|analysis-memory]
 
 Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
 throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
@@ -20,7 +20,8 @@ throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a 
 10k, 100k and 500k cases, the test job's whole path from result file to Firestore (peak RSS and
 seconds) at 100k and 500k cases, the analyze step's peak RSS on two stored cycles of 500k and
 1M tests, and each function's cold start. --quick uses fewer cycles and sizes (for CI).
---only job-ingest (or analysis-memory) measures the test job's path (or the analysis) alone.
+--only job-ingest (or analysis-memory) measures the test job's path (or the analysis) alone;
+--only ingest the ingestion alone (each parser a whole process, timed from spawn to exit).
 --json prints one JSON object on the last line.`;
 
 async function main(): Promise<number> {
@@ -30,13 +31,20 @@ async function main(): Promise<number> {
     return 0;
   }
   const quick = values.quick;
-  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'analysis-memory') {
-    process.stderr.write(`bench: --only takes job-ingest or analysis-memory, got ${values.only}\n${USAGE}\n`);
+  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'ingest' && values.only !== 'analysis-memory') {
+    process.stderr.write(`bench: --only takes job-ingest, ingest or analysis-memory, got ${values.only}\n${USAGE}\n`);
     return 2;
   }
   const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const out = values.json ? process.stderr : process.stdout;
   say(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const ingestSizes = quick ? [10_000, 100_000] : [10_000, 100_000, 500_000];
+  if (values.only === 'ingest') {
+    const ingest = await measureIngest(ingestSizes, quick ? 1 : 3, say);
+    writeIngest(out, ingest);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ingest, machine: { cores: os.cpus().length, node: process.version, loadavg: os.loadavg() } })}\n`);
+    return 0;
+  }
   const emulators = await startEmulators({ log: say });
   try {
     const jobSizes = quick ? [100_000] : [100_000, 500_000];
@@ -62,7 +70,7 @@ async function main(): Promise<number> {
     }
     say('cost: one cycle at each size, Firestore client instrumented');
     const cost = await measureCost(quick ? [100, 1000] : [100, 1000, 10_000], emulators);
-    const ingest = await measureIngest(quick ? [10_000, 100_000] : [10_000, 100_000, 500_000], quick ? 1 : 3, say);
+    const ingest = await measureIngest(ingestSizes, quick ? 1 : 3, say);
     const job = await measureJobIngest(jobSizes, emulators, say);
     say('analysis: one cycle of 10,000 failing tests');
     const analysis = measureAnalysis(10_000, quick ? 3 : 7);
@@ -82,14 +90,7 @@ async function main(): Promise<number> {
     out.write(`${table(['loops', 'cycles', 'seconds', 'cycles/min', 'p95 overhead ms', 'problems'], concurrency.map((c) => [c.loops, c.cycles, c.seconds, c.cyclesPerMinute, c.p95OverheadMs, c.problems.length ? c.problems.slice(0, 2).join('; ') : 'none']))}\n`);
     out.write(`\nCost per cycle (prices: Firestore reads $${PRICES.firestoreReadsPer100k}/100k, writes $${PRICES.firestoreWritesPer100k}/100k, deletes $${PRICES.firestoreDeletesPer100k}/100k; Pub/Sub $${PRICES.pubsubPerTiB}/TiB, 1 KB minimum; functions $${PRICES.functionInvocationsPerMillion}/M invocations)\n`);
     out.write(`${table(['tests', 'reads', 'writes', 'deletes', 'chunks', 'messages', 'USD / 1000 cycles'], cost.map((c) => [c.tests, c.reads, c.writes, c.deletes, c.resultChunks, c.messages, c.usdPer1000Cycles]))}\n`);
-    out.write(`\nIngestion (generated pytest-style JUnit; each parser in its own process; median)\n`);
-    out.write(`${table(['parser', 'cases', 'MB', 'MB/s', 'peak RSS MB'], ingest.map((r) => [r.parser, r.cases, r.mb, r.mbPerS, r.peakRssMb]))}\n`);
-    for (const n of [...new Set(ingest.map((r) => r.mb))]) {
-      const at = ingest.filter((r) => r.mb === n);
-      const ours = at.find((r) => r.parser === 'tdl')!;
-      const peer = Math.max(...at.filter((r) => r.parser === 'fast-xml-parser' || r.parser === 'junit2json').map((r) => r.mbPerS));
-      out.write(`${n} MB: tdl ${round(ours.mbPerS / peer, 2)}x the best peer\n`);
-    }
+    writeIngest(out, ingest);
     writeJobIngest(out, job);
     out.write(`\nAnalysis of a cycle with ${analysis.failingTests} failing tests: ${analysis.medianMs} ms (median), ${analysis.clusters} clusters shown, ${Math.round(analysis.analysisBytes / 1024)} KB stored\n`);
     writeAnalysisMemory(out, analysisMemory);
@@ -100,6 +101,17 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await emulators.stop();
+  }
+}
+
+function writeIngest(out: NodeJS.WritableStream, ingest: IngestRow[]): void {
+  out.write(`\nIngestion (generated pytest-style JUnit; each parser a whole process, timed from spawn to exit: tdl is \`tdl results FILE --json\`; median)\n`);
+  out.write(`${table(['parser', 'cases', 'MB', 'ms', 'MB/s', 'peak RSS MB'], ingest.map((r) => [r.parser, r.cases, r.mb, r.ms, r.mbPerS, r.peakRssMb]))}\n`);
+  for (const n of [...new Set(ingest.map((r) => r.mb))]) {
+    const at = ingest.filter((r) => r.mb === n);
+    const ours = at.find((r) => r.parser === 'tdl')!;
+    const peer = Math.max(...at.filter((r) => r.parser === 'fast-xml-parser' || r.parser === 'junit2json').map((r) => r.mbPerS));
+    out.write(`${n} MB: tdl ${round(ours.mbPerS / peer, 2)}x the best peer\n`);
   }
 }
 

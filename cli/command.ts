@@ -1,8 +1,6 @@
-/** One `tdl` sub-command. `run` returns the exit code: 0 success, 1 not succeeded, 2 usage or config. */
+/** One `tdl` sub-command (its one-line summary is in commands/registry.ts). `run` returns the exit code: 0 success, 1 not succeeded, 2 usage or config. */
 export interface Command {
   name: string;
-  /** One line for `tdl help`. */
-  summary: string;
   /** Full help text for `tdl NAME --help`. */
   usage: string;
   run(argv: string[]): Promise<number>;

@@ -1,5 +1,6 @@
 import { loadRuntimeEnv, type RuntimeEnv } from './config/env.js';
-import { isTransientFirestoreError, type FirestoreLoopStore } from './adapters/firestore/loop-store.js';
+import { lazyMetadataIdTokens } from './composition-job.js';
+import type { FirestoreLoopStore } from './adapters/firestore/loop-store.js';
 import type { PubSubPublisher } from './adapters/pubsub/pubsub-publisher.js';
 import { createClients } from './adapters/clients.js';
 import { HttpHealthProbe } from './adapters/http/http-health-probe.js';
@@ -9,7 +10,7 @@ import { createJsonLogger } from './adapters/json-logger.js';
 import { FUNCTIONS, PUBLISHES, type FunctionName } from './chain/topology.js';
 import { allowedTopics } from './chain/lifecycle/allowed-topics.js';
 import { systemClock, type IdTokenSource, type TestJobLauncher } from './ports/services.js';
-import { ConfigError, TransientError } from './kernel/errors.js';
+import { ConfigError } from './kernel/errors.js';
 import { createModelBackedAnalyzer } from './analysis/rule-based-analyzer.js';
 import { createModelAnalyzer, DEFAULT_MODEL_SETTINGS } from './analysis/model-analyzer.js';
 import type { Analyzer } from './analysis/analyzer-port.js';
@@ -101,17 +102,6 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
   };
 }
 
-/** google-auth-library is loaded on the first token, not at cold start (the test job counts its megabytes). */
-function lazyMetadataIdTokens(): IdTokenSource {
-  let source: Promise<IdTokenSource> | undefined;
-  return {
-    token: async (audience) => {
-      source ??= import('./adapters/http/metadata-id-tokens.js').then((m) => new m.MetadataIdTokens());
-      return (await source).token(audience);
-    },
-  };
-}
-
 /**
  * The Cloud Run client is loaded only by what launches a job: the test job itself, held to
  * 128 MB, never does, and loading it costs about 20 MB.
@@ -171,7 +161,4 @@ function serviceLogsOf(env: RuntimeEnv): ServiceLogs | undefined {
   return new CloudLoggingServiceLogs({ projectId: env.GOOGLE_CLOUD_PROJECT, token });
 }
 
-/** A fault worth retrying: one the adapters marked transient, or a Firestore call that may pass. */
-export function isTransientFault(error: unknown): boolean {
-  return error instanceof TransientError || isTransientFirestoreError(error);
-}
+export { isTransientFault } from './composition-job.js';

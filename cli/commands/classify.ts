@@ -57,7 +57,6 @@ export async function classifyStream(input: Readable, output: Writable, rules: R
 
 export const classifyCommand: Command = {
   name: 'classify',
-  summary: 'classify failures read as JSON lines on stdin (category, confidence, signature, evidence)',
   usage,
   async run(argv) {
     const { values } = parse(argv, { rules: { type: 'string' }, help: { type: 'boolean', short: 'h' } });

@@ -14,7 +14,6 @@ start  starts them on ${DEFAULT_EMULATOR_HOSTS.pubsub} (Pub/Sub) and ${DEFAULT_E
 
 export const emulatorsCommand: Command = {
   name: 'emulators',
-  summary: 'start the emulators around a command (npm test uses it), or until Ctrl-C',
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;

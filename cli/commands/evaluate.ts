@@ -20,7 +20,6 @@ Exit: 0 the last cycle would have succeeded; 1 it would not, or no such loop; 2 
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 're-judge the stored cycles of a loop under other criteria',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...connectionOptions, criteria: { type: 'string' }, json: { type: 'boolean', default: false } }, true);

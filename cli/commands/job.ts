@@ -1,7 +1,7 @@
 import { UsageError, type Command } from '../command.js';
 import { parse } from '../args.js';
 import { runJob } from '../../shared/chain/test-job/run-job.js';
-import { isTransientFault, services } from '../../shared/composition.js';
+import { isTransientFault, jobServices } from '../../shared/composition-job.js';
 import { retryTransient } from '../../shared/kernel/retry.js';
 import { audienceOf } from '../../shared/adapters/http/authorization.js';
 import type { IdTokenSource } from '../../shared/ports/services.js';
@@ -26,7 +26,6 @@ readable results; 4 the cycle had moved on, results not recorded.`;
 
 export const jobCommand: Command = {
   name: 'job',
-  summary: 'run the suite as the test job and report its results into the cycle',
   usage,
   async run(argv) {
     const dash = argv.indexOf('--');
@@ -46,7 +45,7 @@ export const jobCommand: Command = {
     if (globs.length === 0) throw new UsageError('no result globs: pass --results GLOB or set TDL_RESULTS');
     const timeoutSeconds = Number(values.timeout);
     if (!(timeoutSeconds > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
-    const svc = services();
+    const svc = jobServices();
     try {
       const { exitCode } = await runJob({
         loopId,

@@ -21,7 +21,6 @@ Exit: 0 stored; 1 no such loop, cycle or cluster; 2 usage.`;
 
 export const labelCommand: Command = {
   name: 'label',
-  summary: "store a person's verdict on a failure cluster; later failures like it take it",
   usage,
   async run(argv) {
     const { values, positionals } = parse(

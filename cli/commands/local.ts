@@ -34,7 +34,6 @@ Exit: 0 the loop succeeded; 1 it ended otherwise; 2 bad usage or config.`;
 
 export const localCommand: Command = {
   name: 'local',
-  summary: 'run a whole loop locally on the emulators',
   usage,
   async run(argv) {
     const { values } = parse(argv, {

@@ -1,38 +1,7 @@
 import { EXIT, UsageError, type Command } from '../command.js';
 import { ConfigError } from '../../shared/kernel/errors.js';
-import { localCommand } from './local.js';
-import { jobCommand } from './job.js';
-import { emulatorsCommand } from './emulators.js';
-import { statusCommand } from './status.js';
-import { reportCommand } from './report.js';
-import { watchCommand } from './watch.js';
-import { cancelCommand, rerunCommand } from './rerun.js';
-import { evaluateCommand } from './evaluate.js';
-import { classifyCommand } from './classify.js';
-import { resultsCommand } from './results.js';
-import { registerCommand } from './register.js';
-import { uiCommand } from './ui.js';
-import { labelCommand } from './label.js';
-import { rulesCommand } from './rules.js';
 import { packageVersion } from '../version.js';
-
-const COMMANDS: Command[] = [
-  localCommand,
-  statusCommand,
-  reportCommand,
-  watchCommand,
-  uiCommand,
-  rerunCommand,
-  cancelCommand,
-  evaluateCommand,
-  registerCommand,
-  classifyCommand,
-  labelCommand,
-  rulesCommand,
-  resultsCommand,
-  jobCommand,
-  emulatorsCommand,
-];
+import { COMMANDS } from './registry.js';
 
 export function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -58,10 +27,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`tdl: unknown command "${name}"\n\n${help()}\n`);
     return EXIT.usage;
+  }
+  // Only the command that runs is loaded: see registry.ts.
+  let command: Command;
+  try {
+    command = await entry.load();
+  } catch (error) {
+    process.stderr.write(`tdl ${name}: could not load the command: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.notSucceeded;
   }
   if (rest[0] === '--help' || rest[0] === '-h') {
     process.stdout.write(`${command.usage}\n`);

@@ -18,7 +18,6 @@ Exit: 0 registered; 2 usage or a bad config.`;
 
 export const registerCommand: Command = {
   name: 'register',
-  summary: 'create or update a loop from its config (needed before the first push in the cloud)',
   usage,
   async run(argv) {
     const { values } = parse(argv, { ...connectionOptions, config: { type: 'string' }, json: { type: 'boolean', default: false } });

@@ -16,7 +16,6 @@ Exit: 0 printed; 1 no such loop or cycle; 2 usage.`;
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'print or write the loop report or a cycle report (Markdown)',
   usage,
   async run(argv) {
     const { values, positionals } = parse(

@@ -22,7 +22,6 @@ Exit: 0 published; 1 no such loop, or nothing to re-test; 2 usage.`;
 
 export const rerunCommand: Command = {
   name: 'rerun',
-  summary: 're-run a loop by hand: deploy again (--redeploy) or test again (--retest)',
   usage,
   async run(argv) {
     const { values, positionals } = parse(
@@ -59,7 +58,6 @@ export const rerunCommand: Command = {
 
 export const cancelCommand: Command = {
   name: 'cancel',
-  summary: 'cancel a loop: its running cycle ends, nothing more is deployed',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...connectionOptions, reason: { type: 'string' }, json: { type: 'boolean', default: false } }, true);

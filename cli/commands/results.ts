@@ -16,7 +16,6 @@ report; 2 usage.`;
 
 export const resultsCommand: Command = {
   name: 'results',
-  summary: 'read result files (JUnit XML, pytest-json-report) and print their summary',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } }, true);

@@ -18,7 +18,6 @@ Exit: 0 printed (an empty list when nothing was labelled); 1 no such loop; 2 usa
 
 export const rulesCommand: Command = {
   name: 'rules',
-  summary: "print people's labels as classification rules for the loop config (rules export)",
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...connectionOptions }, true);

@@ -19,7 +19,6 @@ or unknown; 2 usage.`;
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'show the loops, their status, cycle, phase, pass rate and next action',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...connectionOptions, json: { type: 'boolean', default: false } }, true);

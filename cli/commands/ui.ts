@@ -22,7 +22,6 @@ Exit: 0 stopped by Ctrl-C or SIGTERM; 2 usage, or the port is taken.`;
 
 export const uiCommand: Command = {
   name: 'ui',
-  summary: 'serve the dashboard: loops, cycles, pass-rate chart, failures, live progress',
   usage,
   async run(argv) {
     const { values } = parse(argv, {

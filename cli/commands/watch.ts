@@ -19,7 +19,6 @@ Exit: 0 the loop succeeded; 1 it ended otherwise, or the timeout passed; 2 usage
 
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'follow loop events live until the loop ends',
   usage,
   async run(argv) {
     const { values, positionals } = parse(

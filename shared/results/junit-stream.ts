@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { caseId, type TestCase } from './model.js';
+import type { TestCase } from './model.js';
+import { caseId } from './case-id.js';
 import { ResultsError } from '../kernel/errors.js';
 import { CHUNK, parseAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
 
@@ -40,8 +41,9 @@ interface CaseBuilder {
   status: TestCase['status'];
   message?: string;
   failureType?: string;
-  details: TextBuffer;
-  output: TextBuffer;
+  /** Made on the first text: most cases (self-closing, passed) have none, and two buffers per case was garbage. */
+  details?: TextBuffer;
+  output?: TextBuffer;
   flakyRuns: number;
   reruns: number;
   properties?: Record<string, string>;
@@ -131,8 +133,8 @@ class JUnitReader implements XmlHandler {
 
   text(s: string): void {
     if (!this.current) return;
-    if (this.capture === 'details') this.current.details.add(s);
-    else if (this.capture === 'output') this.current.output.add(s);
+    if (this.capture === 'details') (this.current.details ??= new TextBuffer(this.limits.maxMessageChars)).add(s);
+    else if (this.capture === 'output') (this.current.output ??= new TextBuffer(this.limits.maxOutputChars)).add(s);
     else if (this.capture === 'property') this.propertyText += s.slice(0, 1000);
   }
 
@@ -176,8 +178,6 @@ class JUnitReader implements XmlHandler {
       line: Number.isInteger(lineNo) ? lineNo : undefined,
       durationMs: attrs?.time !== undefined ? seconds(attrs.time) : undefined,
       status: 'passed',
-      details: new TextBuffer(this.limits.maxMessageChars),
-      output: new TextBuffer(this.limits.maxOutputChars),
       flakyRuns: 0,
       reruns: 0,
     };
@@ -261,14 +261,14 @@ class JUnitReader implements XmlHandler {
 
 /** The normalized case, built field by field: optional fields are left out, not set to undefined. */
 function toTestCase(c: CaseBuilder, limits: StreamLimits): TestCase {
-  const details = c.details.value();
-  const output = c.output.value();
+  const details = c.details?.value();
+  const output = c.output?.value();
   const message = c.message === undefined ? undefined : c.message.slice(0, limits.maxMessageChars);
-  const full = (c.message?.length ?? 0) + c.details.total;
+  const full = (c.message?.length ?? 0) + (c.details?.total ?? 0);
   const metrics = c.properties ? numericOf(c.properties) : undefined;
   // A case that failed and then passed on a rerun in the same run is flaky, not failed.
   const flaky = c.status === 'passed' && c.flakyRuns > 0;
-  const named = runnerNames(c);
+  const named = namesOf(c);
   const out: TestCase = {
     id: caseId({ suite: named.suite, className: named.className, name: c.name, file: named.file }),
     suite: named.suite,
@@ -371,6 +371,28 @@ export function runnerNames(c: { suite: string; className?: string; file?: strin
   const file = c.file ?? `${parts.slice(0, moduleLength).join('/')}.py`;
   const classes = parts.slice(moduleLength);
   return { suite: file, ...(classes.length ? { className: classes.join('::') } : {}), file };
+}
+
+/**
+ * runnerNames, remembered per suite, class and file: a run repeats a few hundred of them over
+ * its cases, and working each out again was a tenth of the reading of a 10,000-case file.
+ */
+const NAMED = new Map<string, Map<string | undefined, ReturnType<typeof runnerNames>>>();
+let remembered = 0;
+function namesOf(c: { suite: string; className?: string; file?: string }): ReturnType<typeof runnerNames> {
+  if (c.suite !== PYTEST_SUITE || !c.className) return { suite: c.suite, className: c.className, file: c.file };
+  // Keyed by class, then file: no key string is built per case.
+  let byFile = NAMED.get(c.className);
+  if (!byFile) NAMED.set(c.className, (byFile = new Map()));
+  let named = byFile.get(c.file);
+  if (!named) {
+    if (++remembered > 10_000) {
+      NAMED.clear();
+      remembered = 0;
+    }
+    byFile.set(c.file, (named = runnerNames(c)));
+  }
+  return named;
 }
 
 /** Where the module path of a dotted Python classname ends: at its first capitalized part (a class). */

@@ -109,7 +109,5 @@ export interface StreamedRun extends RunSummary {
   cases: Iterable<TestCase> | AsyncIterable<TestCase>;
 }
 
-/** The id that lets a case be followed across cycles. */
-export function caseId(parts: { suite: string; className?: string; name: string; file?: string }): string {
-  return `${parts.suite}::${parts.className ?? ''}::${parts.name}::${parts.file ?? ''}`;
-}
+/** The id that lets a case be followed across cycles: in case-id.ts, which the streaming reader loads without zod. */
+export { caseId } from './case-id.js';

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { caseId, type TestCase } from './model.js';
+import type { TestCase } from './model.js';
+import { caseId } from './case-id.js';
 import { ResultsError } from '../kernel/errors.js';
 import type { StreamLimits } from './junit-stream.js';
 
