@@ -39,6 +39,13 @@ export function matchesMustPass(pattern: string, c: TestCase): boolean {
   return c.suite === pattern || c.name === pattern || c.id === pattern;
 }
 
+/** What a verdict judges besides the cases: the reality findings, the performance targets, the runner's totals. */
+export interface JudgedBeside {
+  reality: readonly RealityFinding[];
+  performance: ReadonlyArray<{ name: string; met?: boolean; measuredMs?: number | null; targetMs?: number }>;
+  totals?: RunTotals;
+}
+
 /**
  * What the criteria need of a cycle's cases, one case at a time: the pass-rate counts (when the
  * runner's totals are absent) and, per must-pass entry, how many matched and the first that did not pass.
@@ -67,11 +74,7 @@ export class CriteriaTally {
   /** The cases' verdict against the criteria, with what was judged besides them. */
   judge(
     criteria: Criteria,
-    extra: {
-      reality: readonly RealityFinding[];
-      performance: ReadonlyArray<{ name: string; met?: boolean; measuredMs?: number | null; targetMs?: number }>;
-      totals?: RunTotals;
-    },
+    extra: JudgedBeside,
   ): CriteriaResult {
     const executed = extra.totals ? extra.totals.tests - extra.totals.skipped : this.executed;
     const passed = extra.totals ? extra.totals.passed : this.passed;
@@ -99,11 +102,7 @@ export class CriteriaTally {
 export function judgeCriteria(
   cases: readonly TestCase[],
   criteria: Criteria,
-  extra: {
-    reality: readonly RealityFinding[];
-    performance: ReadonlyArray<{ name: string; met?: boolean; measuredMs?: number | null; targetMs?: number }>;
-    totals?: RunTotals;
-  },
+  extra: JudgedBeside,
 ): CriteriaResult {
   const tally = new CriteriaTally(criteria);
   for (const c of cases) tally.add(c);
