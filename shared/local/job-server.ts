@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { LoadedLoopConfig } from '../config/loop-config.js';
 import { ProcessGroup } from '../process/process-group.js';
@@ -32,11 +33,15 @@ export class LocalJobServer {
 
   async start(): Promise<string> {
     this.endpoint = await startHttpEndpoint(
-      (body, res) => {
+      (body, res, req) => {
         const answer = (status: number, data: object) => {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(data));
         };
+        const asked = askedJobId(req);
+        if (asked !== undefined) {
+          return this.jobs.has(asked) ? answer(200, { executionId: `${asked}-exec` }) : answer(404, { error: `no execution of ${asked}` });
+        }
         let json: unknown;
         try {
           json = JSON.parse(body);
@@ -103,7 +108,15 @@ export class JobLaunchRecorder {
   constructor(private readonly onLaunch: (request: TestJobRequest) => void = () => {}) {}
 
   async start(): Promise<string> {
-    this.endpoint = await startHttpEndpoint((body, res) => {
+    this.endpoint = await startHttpEndpoint((body, res, req) => {
+      const asked = askedJobId(req);
+      if (asked !== undefined) {
+        // As the Admin API lists executions: the first run of that job id, or none.
+        const index = this.launches.findIndex((l) => l.jobId === asked);
+        res.writeHead(index < 0 ? 404 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(index < 0 ? { error: `no execution of ${asked}` } : { executionId: `${asked}-exec-${index + 1}` }));
+        return;
+      }
       const parsed = LaunchRequest.safeParse(safeJson(body));
       if (!parsed.success) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: parsed.error.message }));
@@ -120,6 +133,12 @@ export class JobLaunchRecorder {
   async stop(): Promise<void> {
     await this.endpoint?.close();
   }
+}
+
+/** `GET /?jobId=X` asks for the execution of job X; any other request is a launch. */
+function askedJobId(req: IncomingMessage): string | undefined {
+  if (req.method !== 'GET') return undefined;
+  return new URL(req.url ?? '/', 'http://local').searchParams.get('jobId') ?? '';
 }
 
 function safeJson(text: string): unknown {

@@ -20,7 +20,12 @@ export interface TestJobRequest {
   serviceUrls: Record<string, string>;
 }
 
-/** Starts the test job (a Cloud Run Job execution; locally a child process running `tdl job`). */
+/**
+ * Starts the test job (a Cloud Run Job execution; locally a child process running `tdl job`).
+ * Idempotent per job id: an adapter first looks for an execution already started for the
+ * job id and answers with it, so a delivery taking over from one that launched and then
+ * stalled or died before recording it does not run the job twice.
+ */
 export interface TestJobLauncher {
   launch(request: TestJobRequest): Promise<{ executionId: string }>;
 }

@@ -64,8 +64,8 @@ function runTestsOnce(message: DeployFinished, ctx: PlanContext, deps?: RunTests
       if (!plan.launch || !deps) return;
       // No transaction after the launch: the job stores its results on the same document at
       // once, and two transactions on one document contend badly. The dedup record says
-      // whether this delivery finished; a delivery that takes over launches again, and only
-      // the first job to report is recorded.
+      // whether this delivery finished; a delivery that takes over asks to launch again, and
+      // the launcher (idempotent per job id) answers with the execution the first one started.
       const { executionId } = await deps.launcher.launch(plan.launch);
       deps.log.info(`${STEP}: launched ${plan.launch.jobId} as ${executionId}`, { loopId: message.loopId, cycle: plan.n });
     },
