@@ -1,6 +1,7 @@
 import type { World } from './world.js';
 import type { Team } from './team.js';
-import { isActive, isLoopEnded } from '../../shared/domain/model.js';
+import { isActive, isLoopEnded, type CycleDoc } from '../../shared/domain/model.js';
+import { ABANDONED_AFTER_MS } from '../../shared/chain/lifecycle/outbox.js';
 
 export interface Audit {
   completed: number;
@@ -22,6 +23,10 @@ export async function audit(world: World, team: Team, loopIds: string[], expect:
     result.problems.push(`${kind}: ${text}`);
   };
   if (expect.notifications) await untilNotified(world, loopIds, 20_000);
+  // A decide delivery killed between committing the verdict and publishing it leaves the event
+  // in the cycle's outbox; a redelivery or the watchdog publishes it once it is abandoned
+  // (ABANDONED_AFTER_MS). Wait that long and a redelivery more before calling it lost.
+  if (expect.checkEvents !== false) await untilVerdictEvents(world, loopIds, ABANDONED_AFTER_MS + 30_000);
   for (const loopId of loopIds) {
     const loop = await world.store.getLoop(loopId);
     if (!loop) {
@@ -37,7 +42,7 @@ export async function audit(world: World, team: Team, loopIds: string[], expect:
       if (c.phase === 'done') {
         result.completed++;
         if (!c.verdict) problem('lost', `${loopId}/${c.n}: done without a verdict`);
-        if (verdicts.length === 0 && expect.checkEvents !== false) problem('lost', `${loopId}/${c.n}: its verdict event never arrived`);
+        if (verdicts.length === 0 && expect.checkEvents !== false) problem('lost', `${loopId}/${c.n}: its verdict event never arrived (${outboxState(c)})`);
       }
       // loop-events are notifications, delivered at least once: a step that dies between
       // publishing and marking its outbox sends one again. What must not double is stored state
@@ -75,6 +80,23 @@ async function untilNotified(world: World, loopIds: string[], timeoutMs: number)
     if (cycles.every((c) => world.notified.some((w) => w.loopId === c.loopId && w.cycle === c.n))) return;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Waits until every done cycle's verdict event has been seen, or the time bound passes. */
+async function untilVerdictEvents(world: World, loopIds: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const cycles = (await Promise.all(loopIds.map((id) => world.store.listCycles(id)))).flat().filter((c) => c.phase === 'done');
+    if (cycles.every((c) => world.events.some((e) => e.loopId === c.loopId && e.cycle === c.n && e.type === 'verdict'))) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Where a missing verdict event is: still in the outbox (never published) or published and not received. */
+function outboxState(c: CycleDoc): string {
+  const entries = Object.entries(c.outbox ?? {}).filter(([, e]) => e.topic === 'loop-events' && (e.data as { type?: string }).type === 'verdict');
+  if (entries.length === 0) return 'no verdict entry in the outbox';
+  return entries.map(([id, e]) => (e.publishedAt ? `${id} published ${e.publishedAt}` : `${id} unpublished${e.claimedAt ? `, claimed ${e.claimedAt}` : ''}`)).join('; ');
 }
 
 /** Waits until every loop has ended, or the time bound passes. */
