@@ -12,7 +12,7 @@ import { measureJobIngest, type JobIngestRow } from './job-ingest.js';
 import { measureAnalysisMemory, type AnalysisMemoryRow } from './analysis-memory.js';
 import { round, table } from './stats.js';
 
-const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|ingest|analysis-memory]
+const USAGE = `Usage: npm run bench -- [--quick] [--json] [--only job-ingest|ingest|analysis-memory|throughput|overhead] [--loops N,M]
 
 Measures, in one run on this machine: the orchestration overhead of a cycle beside its floor,
 throughput with 1, 10 and 50 loops at once, the Firestore and Pub/Sub cost of a cycle at 100,
@@ -22,17 +22,34 @@ seconds) at 100k and 500k cases, the analyze step's peak RSS on two stored cycle
 1M tests, and each function's cold start. --quick uses fewer cycles and sizes (for CI).
 --only job-ingest (or analysis-memory) measures the test job's path (or the analysis) alone;
 --only ingest the ingestion alone (each parser a whole process, timed from spawn to exit).
+--only throughput (with --loops, default 1,10,50) or --only overhead measures that part alone.
 --json prints one JSON object on the last line.`;
 
+function loopCounts(option: string | undefined, quick: boolean): number[] {
+  if (option === undefined) return quick ? [1, 10] : [1, 10, 50];
+  const counts = option.split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bench: --loops takes positive whole numbers separated by commas, got ${option}`);
+  return counts;
+}
+
+async function throughputRows(emulators: Parameters<typeof measureThroughput>[0], counts: number[], say: (line: string) => void) {
+  const rows = [];
+  for (const n of counts) {
+    say(`throughput: ${n} loops at once`);
+    rows.push(await measureThroughput(emulators, n));
+  }
+  return rows;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' }, loops: { type: 'string' } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const quick = values.quick;
-  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'ingest' && values.only !== 'analysis-memory') {
-    process.stderr.write(`bench: --only takes job-ingest, ingest or analysis-memory, got ${values.only}\n${USAGE}\n`);
+  if (values.only !== undefined && values.only !== 'job-ingest' && values.only !== 'ingest' && values.only !== 'analysis-memory' && values.only !== 'throughput' && values.only !== 'overhead') {
+    process.stderr.write(`bench: --only takes job-ingest, ingest, analysis-memory, throughput or overhead, got ${values.only}\n${USAGE}\n`);
     return 2;
   }
   const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -59,6 +76,16 @@ async function main(): Promise<number> {
       const analysisMemory = await measureAnalysisMemory(analysisSizes, emulators, say);
       writeAnalysisMemory(out, analysisMemory);
       if (values.json) process.stdout.write(`${JSON.stringify({ analysisMemory, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      return 0;
+    }
+    if (values.only === 'overhead' || values.only === 'throughput') {
+      const loadBefore = os.loadavg();
+      const part =
+        values.only === 'overhead'
+          ? { overhead: await measureOverhead(emulators, quick ? 10 : 25) }
+          : { concurrency: await throughputRows(emulators, loopCounts(values.loops, quick), say) };
+      out.write(`${JSON.stringify(part, null, 2)}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ ...part, machine: { cores: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() } })}\n`);
       return 0;
     }
     say(`overhead: ${quick ? 10 : 25} one-cycle loops, one after another`);

@@ -46,6 +46,13 @@ export interface FunctionHost {
   restart(): Promise<void>;
   /** Stops the process and closes the front. */
   stop(): Promise<void>;
+  /** Pushes the front received, and how many of them were answered with anything but a 2xx (each one Pub/Sub redelivers). */
+  readonly pushes: PushCounts;
+}
+
+export interface PushCounts {
+  received: number;
+  failed: number;
 }
 
 export interface FunctionServerOptions {
@@ -69,6 +76,7 @@ class FunctionFront {
   /** The port of the process behind it; 0 while there is none. */
   private target = 0;
   private up?: { promise: Promise<void>; resolve: () => void };
+  readonly pushes: PushCounts = { received: 0, failed: 0 };
 
   constructor(private readonly name: string) {
     this.down();
@@ -100,7 +108,9 @@ class FunctionFront {
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.pushes.received++;
     const unavailable = (why: string) => {
+      this.pushes.failed++;
       if (res.headersSent) return void res.destroy();
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
       res.end(`function ${this.name} unavailable: ${why}\n`);
@@ -114,7 +124,9 @@ class FunctionFront {
     const upstream = request(
       { host: '127.0.0.1', port: this.target, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const status = answer.statusCode ?? 502;
+        if (status < 200 || status > 299) this.pushes.failed++;
+        res.writeHead(status, answer.headers);
         answer.pipe(res);
         answer.on('aborted', () => res.destroy());
       },
@@ -163,6 +175,7 @@ async function startFunctionHost(name: FunctionName, options: FunctionServerOpti
     name,
     port,
     url: `http://127.0.0.1:${port}/`,
+    pushes: front.pushes,
     process: await spawn(),
     async restart() {
       front.down();

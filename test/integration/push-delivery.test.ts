@@ -75,5 +75,7 @@ describe('push deliveries on the local runtime', () => {
     // The new process's answer (control acknowledges a body that is not a message, recorded
     // as malformed), where the front used to answer 503 "unavailable: restarting".
     expect([answer.status, text]).toEqual([204, '']);
+    // The front counts it as one push, not a failed one (the throughput bench reports these per cycle).
+    expect(host!.pushes).toEqual({ received: 1, failed: 0 });
   }, 60_000);
 });
