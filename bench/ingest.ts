@@ -13,6 +13,8 @@ export interface IngestRow {
   mb: number;
   /** Spawn to exit, median. */
   ms: number;
+  /** `ms` minus the same size's `read` median: what parsing adds above a process that starts Node and reads the file. */
+  aboveReadMs: number;
   mbPerS: number;
   peakRssMb: number;
 }
@@ -50,6 +52,8 @@ export async function generatePytestJUnit(file: string, n: number): Promise<void
  * files: ours is `tdl results FILE --json` as a user runs it, each peer a process that loads
  * only its parser (ingest-peer.ts). Each is timed from spawn to exit, so the process's start-up
  * and module loading count, as they do for whoever runs it; each reports its own peak RSS.
+ * `read` is the floor: a process started the same way that reads the file and parses nothing;
+ * each row's `aboveReadMs` is its median minus that floor's median for the same file.
  */
 export async function measureIngest(sizes: number[], repeats: number, say: (l: string) => void = () => {}): Promise<IngestRow[]> {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,22 +69,30 @@ export async function measureIngest(sizes: number[], repeats: number, say: (l: s
       await generatePytestJUnit(file, n);
       const mb = (await stat(file)).size / 1e6;
       say(`ingest: ${n} cases, ${mb.toFixed(1)} MB (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-      for (const parser of PARSERS) {
-        const runs: Array<{ ms: number; cases: number; peakRssMb: number }> = [];
-        for (let r = 0; r < repeats; r++) {
-          // The peers hold the whole document: without room they die at 500k cases.
+      // Interleaved (tdl, fxp, junit2json, read, tdl, ...) so that a change in the machine's load
+      // falls on every parser alike; each figure is the median of its `repeats` runs.
+      const runs = new Map<string, Array<{ ms: number; cases: number; peakRssMb: number }>>(PARSERS.map((p) => [p, []]));
+      for (let r = 0; r < repeats; r++) {
+        for (const parser of PARSERS) {
+          // The peers hold the whole document: without room they die at 500k cases. The same
+          // flags and the same peak-RSS import for every process, the read floor included.
           const started = performance.now();
           const p = spawnSync(process.execPath, ['--max-old-space-size=4096', '--import', peakRss, ...argvOf(parser, file)], { encoding: 'utf8', maxBuffer: 1 << 20 });
           const ms = performance.now() - started;
           if (p.status !== 0) throw new Error(`${parser} on ${file}: exit ${p.status}: ${p.stderr}`);
           const cases = (JSON.parse(p.stdout.trim().split('\n').at(-1)!) as { cases?: number; tests?: number });
           const peak = Number(/peak-rss-mb ([\d.]+)\s*$/.exec(p.stderr)?.[1]);
-          runs.push({ ms, cases: cases.cases ?? cases.tests ?? 0, peakRssMb: peak });
+          runs.get(parser)!.push({ ms, cases: cases.cases ?? cases.tests ?? 0, peakRssMb: peak });
         }
-        if (parser !== 'read' && runs[0]!.cases !== n) throw new Error(`${parser} on ${file}: ${runs[0]!.cases} cases, expected ${n}`);
-        const ms = median(runs.map((x) => x.ms));
-        rows.push({ parser, cases: runs[0]!.cases, mb: round(mb), ms: round(ms), mbPerS: round(mb / (ms / 1000)), peakRssMb: round(median(runs.map((x) => x.peakRssMb))) });
-        say(`ingest: ${parser}: ${rows.at(-1)!.ms} ms, ${rows.at(-1)!.mbPerS} MB/s, ${rows.at(-1)!.peakRssMb} MB peak`);
+      }
+      const readMs = median(runs.get('read')!.map((x) => x.ms));
+      for (const parser of PARSERS) {
+        const of = runs.get(parser)!;
+        if (parser !== 'read' && of[0]!.cases !== n) throw new Error(`${parser} on ${file}: ${of[0]!.cases} cases, expected ${n}`);
+        const ms = median(of.map((x) => x.ms));
+        rows.push({ parser, cases: of[0]!.cases, mb: round(mb), ms: round(ms), aboveReadMs: round(ms - readMs), mbPerS: round(mb / (ms / 1000)), peakRssMb: round(median(of.map((x) => x.peakRssMb))) });
+        const row = rows.at(-1)!;
+        say(`ingest: ${parser}: ${row.ms} ms (${row.aboveReadMs} above read; runs ${of.map((x) => Math.round(x.ms)).join(' ')}), ${row.mbPerS} MB/s, ${row.peakRssMb} MB peak`);
       }
     }
   } finally {
