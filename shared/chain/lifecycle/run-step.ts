@@ -84,7 +84,10 @@ export async function handleOnce<P extends StepPlan>(deps: StepDeps, spec: Handl
   const seen = await deps.store.getDedup(key);
   if (seen?.state === 'completed') return { outcome: spec.alreadyDone(seen), pending: [], claimed: false };
   if (seen && dedupDecision(seen, now) === 'busy') throw busy({ step: spec.step, key });
-  const request = { loopId: spec.loopId, cycle: spec.cycle, dedupKey: key };
+  // A fact without a cycle of its own (a pushed deployment) names, in its record, the cycle an
+  // earlier delivery opened for it: the transaction reads that cycle too, so a take-over after
+  // the loop moved on finds it instead of opening another (chaos: a build that opened 2 cycles).
+  const request = { loopId: spec.loopId, cycle: spec.cycle ?? seen?.cycle, dedupKey: key };
   const result = await deps.store.transact(request, (view) => planHandledOnce(spec, view, now));
   if (!result.claimed) return result;
   try {
