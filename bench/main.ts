@@ -41,6 +41,11 @@ async function throughputRows(emulators: Parameters<typeof measureThroughput>[0]
   return rows;
 }
 
+/** The machine a JSON line was measured on, with what that part adds (load averages). */
+function machine(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { cores: os.cpus().length, node: process.version, ...extra };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' }, loops: { type: 'string' } } });
   if (values.help) {
@@ -59,7 +64,7 @@ async function main(): Promise<number> {
   if (values.only === 'ingest') {
     const ingest = await measureIngest(ingestSizes, quick ? 1 : 5, say);
     writeIngest(out, ingest);
-    if (values.json) process.stdout.write(`${JSON.stringify({ ingest, machine: { cores: os.cpus().length, node: process.version, loadavg: os.loadavg() } })}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ingest, machine: machine({ loadavg: os.loadavg() }) })}\n`);
     return 0;
   }
   const emulators = await startEmulators({ log: say });
@@ -68,14 +73,14 @@ async function main(): Promise<number> {
     if (values.only === 'job-ingest') {
       const job = await measureJobIngest(jobSizes, emulators, say);
       writeJobIngest(out, job);
-      if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ job, machine: machine() })}\n`);
       return 0;
     }
     const analysisSizes = quick ? [100_000] : [500_000, 1_000_000];
     if (values.only === 'analysis-memory') {
       const analysisMemory = await measureAnalysisMemory(analysisSizes, emulators, say);
       writeAnalysisMemory(out, analysisMemory);
-      if (values.json) process.stdout.write(`${JSON.stringify({ analysisMemory, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ analysisMemory, machine: machine() })}\n`);
       return 0;
     }
     if (values.only === 'overhead' || values.only === 'throughput') {
@@ -85,7 +90,7 @@ async function main(): Promise<number> {
           ? { overhead: await measureOverhead(emulators, quick ? 10 : 25) }
           : { concurrency: await throughputRows(emulators, loopCounts(values.loops, quick), say) };
       out.write(`${JSON.stringify(part, null, 2)}\n`);
-      if (values.json) process.stdout.write(`${JSON.stringify({ ...part, machine: { cores: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg() } })}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ ...part, machine: machine({ loadBefore, loadAfter: os.loadavg() }) })}\n`);
       return 0;
     }
     say(`overhead: ${quick ? 10 : 25} one-cycle loops, one after another`);
@@ -123,7 +128,7 @@ async function main(): Promise<number> {
     writeAnalysisMemory(out, analysisMemory);
     out.write(`\nCold start (module load, median): ${Object.entries(coldStartMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ overhead, ingest, job, concurrency, cost, analysis, analysisMemory, coldStartMs, prices: PRICES, machine: { cores: os.cpus().length, node: process.version } })}\n`);
+      process.stdout.write(`${JSON.stringify({ overhead, ingest, job, concurrency, cost, analysis, analysisMemory, coldStartMs, prices: PRICES, machine: machine() })}\n`);
     }
     return 0;
   } finally {
