@@ -1,8 +1,8 @@
-import { open, readdir } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { DeclaredCounts, FileRead, RejectedFile, RunSummary, StreamedRun, TestCase, TestRun } from './model.js';
 import { ResultsError } from '../kernel/errors.js';
-import { streamJUnit, type StreamLimits } from './junit-stream.js';
+import { countJUnit, streamJUnit, type StreamLimits } from './junit-stream.js';
 import { pull } from './pull.js';
 import { RunTally } from './tally.js';
 
@@ -23,12 +23,16 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export type ResultFormat = 'junit-xml' | 'pytest-json';
 
-/** Looks at the first bytes: '<' is XML, '{' is JSON; anything else is not a report we know. */
+/**
+ * Looks at the first bytes: '<' is XML, '{' is JSON; anything else is not a report we know.
+ * Read synchronously, as the reader reads (see XmlTokenizer.run): three asynchronous round trips
+ * through the thread pool for 512 bytes each waited for a core on a busy machine.
+ */
 export async function sniffFormat(file: string): Promise<ResultFormat | { error: string }> {
-  const handle = await open(file, 'r');
+  const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(512);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytesRead = readSync(fd, head, 0, head.length, 0);
     if (bytesRead === 0) return { error: `${file}: empty file, not a test report` };
     const text = head.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
     if (text.startsWith('<')) return 'junit-xml';
@@ -36,7 +40,7 @@ export async function sniffFormat(file: string): Promise<ResultFormat | { error:
     if (head.subarray(0, bytesRead).some((b) => b === 0 || (b < 0x09))) return { error: `${file}: binary data, not a test report` };
     return { error: `${file}: neither XML nor JSON, not a test report` };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -55,6 +59,18 @@ export async function readResultFile(
     return { format, tests: await readPytestJson(file, limits, onCase) };
   }
   const { cases } = await streamJUnit(file, limits, onCase, onProgress);
+  return { format, tests: cases };
+}
+
+/** readResultFile for a tally: counts the cases of one file into `tally` without building them (countJUnit). */
+async function countResultFile(file: string, tally: RunTally, limits: IngestLimits, onProgress?: (cases: number) => void): Promise<{ format: ResultFormat; tests: number }> {
+  const format = await sniffFormat(file);
+  if (typeof format !== 'string') throw new ResultsError(format.error);
+  if (format === 'pytest-json') {
+    const { readPytestJson } = await import('./pytest-json.js');
+    return { format, tests: await readPytestJson(file, limits, (c) => tally.add(c)) };
+  }
+  const { cases } = await countJUnit(file, limits, (c) => tally.add(c), onProgress);
   return { format, tests: cases };
 }
 
@@ -84,15 +100,18 @@ export async function summarizeResultFiles(
     const fileTally = new RunTally();
     try {
       const room = { ...limits, maxCases: limits.maxCases - tally.totals().tests };
-      const { format, tests } = await readResultFile(
-        file,
-        (c) => {
-          fileTally.add(c);
-          kept?.push(c);
-        },
-        room,
-        onProgress,
-      );
+      // Counting alone builds no case (countJUnit); keeping them reads them whole.
+      const { format, tests } = kept
+        ? await readResultFile(
+            file,
+            (c) => {
+              fileTally.add(c);
+              kept.push(c);
+            },
+            room,
+            onProgress,
+          )
+        : await countResultFile(file, fileTally, room, onProgress);
       tally.merge(fileTally);
       files.push({ path: file, tests, format });
     } catch (error) {
@@ -171,6 +190,8 @@ export { totalsOf, suitesOf } from './tally.js';
 /** Files under `root` matching any glob (`*`, `**`, `?`), relative to root, sorted. */
 export async function findResultFiles(root: string, globs: string[]): Promise<string[]> {
   const patterns = globs.map(globToRegExp);
+  // Loaded here: reading a file (`tdl results`) never needs the promise API's module.
+  const { readdir } = await import('node:fs/promises');
   const found: string[] = [];
   const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
     if (depth > 12) return;

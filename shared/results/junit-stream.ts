@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { TestCase } from './model.js';
 import { caseId } from './case-id.js';
 import { ResultsError } from '../kernel/errors.js';
-import { CHUNK, parseAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
+import { AttributeSpans, CHUNK, parseAttributes, RepeatedValues, scanAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
 
 export { decodeEntities } from './xml-tokenizer.js';
 
@@ -77,12 +77,54 @@ export async function streamJUnit(
   /** Bytes per read; tests use tiny ones to put tokens across chunk boundaries. */
   chunkBytes = CHUNK,
 ): Promise<StreamSummary> {
-  const info = await stat(file);
+  return readJUnit(file, limits, (c) => onCase(toTestCase(c, limits)), onProgress, chunkBytes);
+}
+
+/** What a tally needs of a case: see countJUnit. */
+export type CaseOutcome = Pick<TestCase, 'suite' | 'status' | 'flaky' | 'durationMs'>;
+
+/**
+ * streamJUnit for a reader that only counts: told each case's suite (as its TestCase would
+ * name it), outcome and duration, and nothing else is built (no id, text or TestCase). The
+ * object it is handed is reused for the next case: read it during the call, do not keep it.
+ * The same checks and errors as streamJUnit; `tdl results` reads through it.
+ */
+export async function countJUnit(
+  file: string,
+  limits: StreamLimits,
+  onCase: (c: CaseOutcome) => void,
+  onProgress?: (cases: number) => void,
+  chunkBytes = CHUNK,
+): Promise<StreamSummary> {
+  const outcome: CaseOutcome = { suite: '', status: 'passed', flaky: false, durationMs: undefined };
+  return readJUnit(
+    file,
+    limits,
+    (c) => {
+      outcome.suite = suiteOf(c);
+      outcome.status = c.status;
+      outcome.flaky = c.status === 'passed' && c.flakyRuns > 0;
+      outcome.durationMs = c.durationMs;
+      onCase(outcome);
+    },
+    onProgress,
+    chunkBytes,
+  );
+}
+
+async function readJUnit(
+  file: string,
+  limits: StreamLimits,
+  emit: (c: CaseBuilder) => void | Promise<void>,
+  onProgress: ((cases: number) => void) | undefined,
+  chunkBytes: number,
+): Promise<StreamSummary> {
+  const info = statSync(file);
   if (info.size > limits.maxFileBytes) {
     throw new ResultsError(`${file}: ${info.size} bytes, over the ${limits.maxFileBytes}-byte limit for a result file`);
   }
   if (info.size === 0) throw new ResultsError(`${file}: empty file, not a test report`);
-  const reader = new JUnitReader(limits, onCase, onProgress);
+  const reader = new JUnitReader(limits, emit, onProgress);
   const tokenizer = new XmlTokenizer(file, reader, chunkBytes);
   reader.attach(tokenizer);
   // Awaited after each read, so a slow consumer holds back the reading, not memory.
@@ -106,10 +148,12 @@ class JUnitReader implements XmlHandler {
   private sawRoot = false;
   private waits: Array<Promise<void>> = [];
   private xml!: XmlTokenizer;
+  private readonly spans = new AttributeSpans();
+  private readonly repeated = new RepeatedValues();
 
   constructor(
     private readonly limits: StreamLimits,
-    private readonly onCase: (c: TestCase) => void | Promise<void>,
+    private readonly emit: (c: CaseBuilder) => void | Promise<void>,
     private readonly onProgress?: (cases: number) => void,
   ) {}
 
@@ -143,6 +187,8 @@ class JUnitReader implements XmlHandler {
       if (name !== 'testsuites' && name !== 'testsuite') this.xml.fail(`root element <${name}>: not a test report (expected <testsuites> or <testsuite>)`);
       this.sawRoot = true;
     }
+    // Cases are most of the tags: their few attributes are read in place (startCase).
+    if (name === 'testcase') return this.startCase(raw, nameEnd, selfClosing);
     const attrs = nameEnd < raw.length ? parseAttributes(raw, nameEnd) : null;
     const topLevel = this.xml.stack.length === 0;
     switch (name) {
@@ -158,25 +204,40 @@ class JUnitReader implements XmlHandler {
         if (selfClosing) closeSuite(this.suites, this.incomplete);
         break;
       }
-      case 'testcase':
-        this.startCase(attrs, selfClosing);
-        break;
       default:
         if (this.current) this.startInCase(this.current, name, attrs, selfClosing);
     }
   }
 
-  private startCase(attrs: Record<string, string> | null, selfClosing: boolean): void {
+  private startCase(raw: string, from: number, selfClosing: boolean): void {
     if (this.cases >= this.limits.maxCases) this.xml.fail(`more than ${this.limits.maxCases} test cases: over the limit for one run`);
     const suite = this.suites.at(-1);
-    const lineNo = attrs?.line !== undefined ? Number(attrs.line) : NaN;
+    const { spans, repeated } = this;
+    const count = from < raw.length ? scanAttributes(raw, from, spans) : 0;
+    let file: string | undefined;
+    let filepath: string | undefined;
+    let className: string | undefined;
+    let name: string | undefined;
+    let line = -1;
+    let time = -1;
+    // A repeated attribute keeps its last value, as in an object of them.
+    for (let k = 0; k < count; k++) {
+      if (spans.is(raw, k, 'classname')) className = repeated.value(spans, raw, k);
+      else if (spans.is(raw, k, 'name')) name = spans.value(raw, k);
+      else if (spans.is(raw, k, 'file')) file = repeated.value(spans, raw, k);
+      else if (spans.is(raw, k, 'time')) time = k;
+      else if (spans.is(raw, k, 'line')) line = k;
+      else if (spans.is(raw, k, 'filepath')) filepath = repeated.value(spans, raw, k);
+    }
+    // Numbers read in place: a plain decimal needs no string of its own.
+    const lineNo = line < 0 ? NaN : numberAt(spans, raw, line);
     this.current = {
       suite: suite?.name ?? '(suite)',
-      file: attrs?.file ?? attrs?.filepath ?? suite?.file,
-      className: attrs?.classname,
-      name: attrs?.name ?? '(unnamed)',
+      file: file ?? filepath ?? suite?.file,
+      className,
+      name: name ?? '(unnamed)',
       line: Number.isInteger(lineNo) ? lineNo : undefined,
-      durationMs: attrs?.time !== undefined ? seconds(attrs.time) : undefined,
+      durationMs: time < 0 ? undefined : millisecondsAt(spans, raw, time),
       status: 'passed',
       flakyRuns: 0,
       reruns: 0,
@@ -253,7 +314,7 @@ class JUnitReader implements XmlHandler {
     this.cases++;
     const frame = this.suites.at(-1);
     if (frame) frame.cases++;
-    const wait = this.onCase(toTestCase(c, this.limits));
+    const wait = this.emit(c);
     if (wait) this.waits.push(wait);
     if (this.onProgress && this.cases % 10_000 === 0) this.onProgress(this.cases);
   }
@@ -395,6 +456,12 @@ function namesOf(c: { suite: string; className?: string; file?: string }): Retur
   return named;
 }
 
+/** namesOf(c).suite, without the lookup when it is the case's file (pytest with a `file` attribute). */
+function suiteOf(c: { suite: string; className?: string; file?: string }): string {
+  if (c.suite !== PYTEST_SUITE || !c.className) return c.suite;
+  return c.file ?? namesOf(c).suite;
+}
+
 /** Where the module path of a dotted Python classname ends: at its first capitalized part (a class). */
 function firstClassIndex(parts: string[]): number {
   const i = parts.findIndex((p, k) => k > 0 && /^[A-Z]/.test(p));
@@ -406,6 +473,42 @@ function seconds(value: string): number | undefined {
   if (value === '') return undefined;
   const n = value.includes(',') ? Number(value.replace(/,/g, '')) : Number(value);
   return Number.isFinite(n) && n >= 0 && value.trim() !== '' ? n * 1000 : undefined;
+}
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * Number() of s[start, end) when it is a plain decimal ("0.0123", "17"), as nearly all of a
+ * report's times and lines are; -1 for anything else. Up to 15 digits are an exact integer, a
+ * power of ten up to 10^15 is exact, and one division of exact operands rounds as Number() does.
+ */
+function plainDecimal(s: string, start: number, end: number): number {
+  let m = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 0x2e && fraction < 0) fraction = 0;
+    else return -1;
+  }
+  if (digits === 0 || digits > 15) return -1;
+  return fraction > 0 ? m / POWERS_OF_TEN[fraction]! : m;
+}
+
+/** Number() of attribute `k`'s decoded value. */
+function numberAt(spans: AttributeSpans, raw: string, k: number): number {
+  const plain = plainDecimal(raw, spans.at[4 * k + 2]!, spans.at[4 * k + 3]!);
+  return plain >= 0 ? plain : Number(spans.value(raw, k));
+}
+
+/** seconds() of attribute `k`'s decoded value. */
+function millisecondsAt(spans: AttributeSpans, raw: string, k: number): number | undefined {
+  const plain = plainDecimal(raw, spans.at[4 * k + 2]!, spans.at[4 * k + 3]!);
+  return plain >= 0 ? plain * 1000 : seconds(spans.value(raw, k));
 }
 
 function numericOf(props: Record<string, string>): Record<string, number> {

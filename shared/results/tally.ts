@@ -9,7 +9,8 @@ export class RunTally {
   private readonly counts: RunTotals = { tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0, flaky: 0, durationMs: 0 };
   private readonly bySuite = new Map<string, SuiteSummary>();
 
-  add(c: TestCase): void {
+  /** Counts a case: a TestCase, or what countJUnit tells of one. */
+  add(c: Pick<TestCase, 'suite' | 'status' | 'flaky' | 'durationMs'>): void {
     const t = this.counts;
     t.tests++;
     t[statusKey(c.status)]++;

@@ -182,10 +182,16 @@ export class XmlTokenizer {
     const raw = buf.toString('utf8', lt + 1, selfClosing ? end - 1 : end);
     const c0 = raw.charCodeAt(0);
     if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) this.fail(`"<${raw.slice(0, 20)}" is not a tag: not XML`);
-    const sp = raw.search(/[\s/]/);
-    const name = sp < 0 ? raw : raw.slice(0, sp);
+    // The name ends at the first whitespace or '/': a loop, not a regular expression per tag.
+    let sp = 1;
+    while (sp < raw.length) {
+      const c = raw.charCodeAt(sp);
+      if (c === 0x2f || isSpace(c)) break;
+      sp++;
+    }
+    const name = sp === raw.length ? raw : raw.slice(0, sp);
     this.root ??= name;
-    this.handler.start(name, raw, sp < 0 ? raw.length : sp, selfClosing);
+    this.handler.start(name, raw, sp, selfClosing);
     if (!selfClosing) {
       if (this.stack.length >= MAX_DEPTH) this.fail(`elements nested deeper than ${MAX_DEPTH}`);
       this.stack.push(name);
@@ -199,27 +205,24 @@ export class XmlTokenizer {
   }
 }
 
-/** The '>' that ends the tag starting at `from`, skipping quoted attribute values; -1 if not in `buf`. */
+/**
+ * The '>' that ends the tag starting at `from`, skipping quoted attribute values; -1 if not in
+ * `buf`, -2 at a '<' outside quotes. One pass over the bytes: jumping from quote to quote with
+ * Buffer#indexOf was two native calls an attribute, a fifth of the reading (issue 18).
+ */
 function findTagEnd(buf: Buffer, from: number): number {
-  let j = from;
-  for (;;) {
-    const gt = buf.indexOf(GT, j);
-    if (gt < 0) return -1;
-    // Only a quote before the '>' can hide it; jump over each quoted value with indexOf.
-    let q = -1;
-    for (let k = j; k < gt; k++) {
-      const b = buf[k]!;
-      if (b === QUOT || b === APOS) {
-        q = k;
-        break;
-      }
-      if (b === LT) return -2; // a tag opened inside a tag: not well-formed
-    }
-    if (q < 0) return gt;
-    const close = buf.indexOf(buf[q]!, q + 1);
-    if (close < 0) return -1;
-    j = close + 1;
+  const n = buf.length;
+  let quote = 0;
+  for (let k = from; k < n; k++) {
+    const b = buf[k]!;
+    if (quote !== 0) {
+      if (b === quote) quote = 0;
+    } else if (b === GT) return k;
+    else if (b === QUOT || b === APOS) quote = b;
+    // A tag opened inside a tag is not well-formed, once a '>' shows it was not cut by the read.
+    else if (b === LT) return buf.indexOf(GT, k + 1) < 0 ? -1 : -2;
   }
+  return -1;
 }
 
 /** The 1-based line of a byte offset, read from the file again: only for error messages. */
@@ -240,25 +243,110 @@ function lineAt(file: string, offset: number): number {
   }
 }
 
-/** name="value" pairs of a start tag from `from` on, values decoded. */
-export function parseAttributes(raw: string, from: number): Record<string, string> {
-  const attrs: Record<string, string> = {};
+/**
+ * Where the attributes of a start tag lie in `raw`, from `from` on: four numbers an attribute in
+ * `spans` (name start, name end, value start, value end; the value without its quotes, not yet
+ * decoded). Returns how many were found. Readers that know which attributes they want compare
+ * the names in place and slice only those values: an object per tag, keyed by fresh strings, was
+ * the largest cost of reading a file (issue 18).
+ */
+export function scanAttributes(raw: string, from: number, spans: AttributeSpans): number {
+  let count = 0;
   let i = from;
   const n = raw.length;
   while (i < n) {
     const eq = raw.indexOf('=', i);
     if (eq < 0) break;
-    const name = raw.slice(i, eq).trim();
+    // The name, trimmed as String#trim trims.
+    let ns = i;
+    let ne = eq;
+    while (ns < ne && isSpace(raw.charCodeAt(ns))) ns++;
+    while (ne > ns && isSpace(raw.charCodeAt(ne - 1))) ne--;
     let q = eq + 1;
     while (q < n && raw.charCodeAt(q) <= 0x20) q++;
-    const quote = raw[q];
-    if (quote !== '"' && quote !== "'") break;
-    const close = raw.indexOf(quote, q + 1);
+    const quote = raw.charCodeAt(q);
+    if (quote !== QUOT && quote !== APOS) break;
+    const close = raw.indexOf(quote === QUOT ? '"' : "'", q + 1);
     if (close < 0) break;
-    attrs[name] = decodeEntities(raw.slice(q + 1, close));
+    spans.put(count++, ns, ne, q + 1, close);
     i = close + 1;
   }
+  return count;
+}
+
+/** The positions scanAttributes finds, in one reused array that grows with the widest tag. */
+export class AttributeSpans {
+  at = new Int32Array(4 * 32);
+
+  put(k: number, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+    if (4 * k + 4 > this.at.length) {
+      const wider = new Int32Array(this.at.length * 2);
+      wider.set(this.at);
+      this.at = wider;
+    }
+    const at = this.at;
+    at[4 * k] = nameStart;
+    at[4 * k + 1] = nameEnd;
+    at[4 * k + 2] = valueStart;
+    at[4 * k + 3] = valueEnd;
+  }
+
+  /** Whether attribute `k`'s name is `name`. */
+  is(raw: string, k: number, name: string): boolean {
+    return this.at[4 * k + 1]! - this.at[4 * k]! === name.length && raw.startsWith(name, this.at[4 * k]!);
+  }
+
+  /** Attribute `k`'s value, entities decoded. */
+  value(raw: string, k: number): string {
+    return decodeEntities(raw.slice(this.at[4 * k + 2]!, this.at[4 * k + 3]!));
+  }
+}
+
+const SPANS = new AttributeSpans();
+
+/**
+ * Attribute values that repeat from tag to tag (a case's class name and file), each kept as one
+ * string: a value seen before is found by a hash of its characters in place, so no new string is
+ * made for it and the maps keyed by it (per class, per suite) hash a string whose hash V8 has
+ * already cached. A direct-mapped table: a value that collides replaces the one before it, which
+ * costs a copy, never a wrong answer (the characters are compared). Values with '&' are decoded
+ * and not kept.
+ */
+export class RepeatedValues {
+  private readonly table: Array<string | undefined> = new Array<string | undefined>(4096).fill(undefined);
+
+  /** Attribute `k`'s value, as spans.value would give it. */
+  value(spans: AttributeSpans, raw: string, k: number): string {
+    const start = spans.at[4 * k + 2]!;
+    const end = spans.at[4 * k + 3]!;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      const c = raw.charCodeAt(i);
+      if (c === AMP) return spans.value(raw, k);
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const slot = (h ^ (h >>> 15)) & 4095;
+    const seen = this.table[slot];
+    if (seen !== undefined && seen.length === end - start && raw.startsWith(seen, start)) return seen;
+    const fresh = raw.slice(start, end);
+    this.table[slot] = fresh;
+    return fresh;
+  }
+}
+
+/** name="value" pairs of a start tag from `from` on, values decoded; a repeated name keeps its last value. */
+export function parseAttributes(raw: string, from: number): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  const count = scanAttributes(raw, from, SPANS);
+  for (let k = 0; k < count; k++) attrs[raw.slice(SPANS.at[4 * k]!, SPANS.at[4 * k + 1]!)] = SPANS.value(raw, k);
   return attrs;
+}
+
+/** White space as String#trim and the regular expression \s know it. */
+export function isSpace(c: number): boolean {
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
