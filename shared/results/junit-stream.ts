@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { TestCase } from './model.js';
 import { caseId } from './case-id.js';
 import { ResultsError } from '../kernel/errors.js';
-import { AttributeSpans, CHUNK, parseAttributes, RepeatedValues, scanAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
+import { AttributeSpans, CHUNK, parseAttributes, scanAttributes, XmlTokenizer, type XmlHandler } from './xml-tokenizer.js';
 
 export { decodeEntities } from './xml-tokenizer.js';
 
@@ -149,7 +149,6 @@ class JUnitReader implements XmlHandler {
   private waits: Array<Promise<void>> = [];
   private xml!: XmlTokenizer;
   private readonly spans = new AttributeSpans();
-  private readonly repeated = new RepeatedValues();
 
   constructor(
     private readonly limits: StreamLimits,
@@ -212,7 +211,7 @@ class JUnitReader implements XmlHandler {
   private startCase(raw: string, from: number, selfClosing: boolean): void {
     if (this.cases >= this.limits.maxCases) this.xml.fail(`more than ${this.limits.maxCases} test cases: over the limit for one run`);
     const suite = this.suites.at(-1);
-    const { spans, repeated } = this;
+    const spans = this.spans;
     const count = from < raw.length ? scanAttributes(raw, from, spans) : 0;
     let file: string | undefined;
     let filepath: string | undefined;
@@ -222,12 +221,12 @@ class JUnitReader implements XmlHandler {
     let time = -1;
     // A repeated attribute keeps its last value, as in an object of them.
     for (let k = 0; k < count; k++) {
-      if (spans.is(raw, k, 'classname')) className = repeated.value(spans, raw, k);
+      if (spans.is(raw, k, 'classname')) className = spans.value(raw, k);
       else if (spans.is(raw, k, 'name')) name = spans.value(raw, k);
-      else if (spans.is(raw, k, 'file')) file = repeated.value(spans, raw, k);
+      else if (spans.is(raw, k, 'file')) file = spans.value(raw, k);
       else if (spans.is(raw, k, 'time')) time = k;
       else if (spans.is(raw, k, 'line')) line = k;
-      else if (spans.is(raw, k, 'filepath')) filepath = repeated.value(spans, raw, k);
+      else if (spans.is(raw, k, 'filepath')) filepath = spans.value(raw, k);
     }
     // Numbers read in place: a plain decimal needs no string of its own.
     const lineNo = line < 0 ? NaN : numberAt(spans, raw, line);

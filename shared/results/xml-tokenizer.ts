@@ -304,36 +304,6 @@ export class AttributeSpans {
 
 const SPANS = new AttributeSpans();
 
-/**
- * Attribute values that repeat from tag to tag (a case's class name and file), each kept as one
- * string: a value seen before is found by a hash of its characters in place, so no new string is
- * made for it and the maps keyed by it (per class, per suite) hash a string whose hash V8 has
- * already cached. A direct-mapped table: a value that collides replaces the one before it, which
- * costs a copy, never a wrong answer (the characters are compared). Values with '&' are decoded
- * and not kept.
- */
-export class RepeatedValues {
-  private readonly table: Array<string | undefined> = new Array<string | undefined>(4096).fill(undefined);
-
-  /** Attribute `k`'s value, as spans.value would give it. */
-  value(spans: AttributeSpans, raw: string, k: number): string {
-    const start = spans.at[4 * k + 2]!;
-    const end = spans.at[4 * k + 3]!;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) {
-      const c = raw.charCodeAt(i);
-      if (c === AMP) return spans.value(raw, k);
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-    const slot = (h ^ (h >>> 15)) & 4095;
-    const seen = this.table[slot];
-    if (seen !== undefined && seen.length === end - start && raw.startsWith(seen, start)) return seen;
-    const fresh = raw.slice(start, end);
-    this.table[slot] = fresh;
-    return fresh;
-  }
-}
-
 /** name="value" pairs of a start tag from `from` on, values decoded; a repeated name keeps its last value. */
 export function parseAttributes(raw: string, from: number): Record<string, string> {
   const attrs: Record<string, string> = {};
