@@ -77,7 +77,7 @@ export async function streamJUnit(
   /** Bytes per read; tests use tiny ones to put tokens across chunk boundaries. */
   chunkBytes = CHUNK,
 ): Promise<StreamSummary> {
-  return readJUnit(file, limits, (c) => onCase(toTestCase(c, limits)), onProgress, chunkBytes);
+  return readJUnit(file, limits, (c) => onCase(toTestCase(c, limits)), false, onProgress, chunkBytes);
 }
 
 /** What a tally needs of a case: see countJUnit. */
@@ -107,6 +107,7 @@ export async function countJUnit(
       outcome.durationMs = c.durationMs;
       onCase(outcome);
     },
+    true,
     onProgress,
     chunkBytes,
   );
@@ -116,6 +117,7 @@ async function readJUnit(
   file: string,
   limits: StreamLimits,
   emit: (c: CaseBuilder) => void | Promise<void>,
+  counting: boolean,
   onProgress: ((cases: number) => void) | undefined,
   chunkBytes: number,
 ): Promise<StreamSummary> {
@@ -124,7 +126,7 @@ async function readJUnit(
     throw new ResultsError(`${file}: ${info.size} bytes, over the ${limits.maxFileBytes}-byte limit for a result file`);
   }
   if (info.size === 0) throw new ResultsError(`${file}: empty file, not a test report`);
-  const reader = new JUnitReader(limits, emit, onProgress);
+  const reader = new JUnitReader(limits, emit, counting, onProgress);
   const tokenizer = new XmlTokenizer(file, reader, chunkBytes);
   reader.attach(tokenizer);
   // Awaited after each read, so a slow consumer holds back the reading, not memory.
@@ -153,6 +155,8 @@ class JUnitReader implements XmlHandler {
   constructor(
     private readonly limits: StreamLimits,
     private readonly emit: (c: CaseBuilder) => void | Promise<void>,
+    /** Only counts are wanted: a case's text, messages, properties and name are not read. */
+    private readonly counting: boolean,
     private readonly onProgress?: (cases: number) => void,
   ) {}
 
@@ -171,7 +175,7 @@ class JUnitReader implements XmlHandler {
   }
 
   wantsText(): boolean {
-    return this.capture !== null && this.current !== null;
+    return this.capture !== null && this.current !== null && !this.counting;
   }
 
   text(s: string): void {
@@ -188,6 +192,8 @@ class JUnitReader implements XmlHandler {
     }
     // Cases are most of the tags: their few attributes are read in place (startCase).
     if (name === 'testcase') return this.startCase(raw, nameEnd, selfClosing);
+    // Inside a case, a count needs only the elements' names (outcome, reruns).
+    if (this.counting && this.current && name !== 'testsuite' && name !== 'testsuites') return this.startInCase(this.current, name, null, selfClosing);
     const attrs = nameEnd < raw.length ? parseAttributes(raw, nameEnd) : null;
     const topLevel = this.xml.stack.length === 0;
     switch (name) {
@@ -222,7 +228,7 @@ class JUnitReader implements XmlHandler {
     // A repeated attribute keeps its last value, as in an object of them.
     for (let k = 0; k < count; k++) {
       if (spans.is(raw, k, 'classname')) className = spans.value(raw, k);
-      else if (spans.is(raw, k, 'name')) name = spans.value(raw, k);
+      else if (spans.is(raw, k, 'name')) name = this.counting ? '' : spans.value(raw, k);
       else if (spans.is(raw, k, 'file')) file = spans.value(raw, k);
       else if (spans.is(raw, k, 'time')) time = k;
       else if (spans.is(raw, k, 'line')) line = k;
