@@ -1,10 +1,7 @@
 #!/usr/bin/env node
-import v8 from 'node:v8';
-
-// `tdl results` lives a fraction of a second, most of it in code run for the first time:
-// compiling every function to baseline code at once (V8's Sparkplug) took about a tenth off
-// its CPU time on 10,000 and 100,000 cases (issue 18). Long-running commands keep V8's own tiering.
-if (process.argv[2] === 'results') v8.setFlagsFromString('--always-sparkplug');
+// No V8 flags are set here any more: --always-sparkplug for `tdl results` (issue 18) no longer
+// paid for loading node:v8 once the reader did less per case (interleaved runs at 10,000 and
+// 100,000 cases, same CPU time or less without it; see /work/notes/issue-18-ingest-fast.md).
 
 // The compiled CLI lives in dist/: `npm run build` (npm start and npm test build first).
 import('../dist/cli/commands/main.js')

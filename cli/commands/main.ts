@@ -1,6 +1,5 @@
 import { EXIT, UsageError, type Command } from '../command.js';
 import { ConfigError } from '../../shared/kernel/errors.js';
-import { packageVersion } from '../version.js';
 import { COMMANDS } from './registry.js';
 
 export function help(): string {
@@ -24,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === '--version' || name === '-v') {
+    // Loaded only here: every other command starts without it.
+    const { packageVersion } = await import('../version.js');
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { DeclaredCounts, FileRead, RejectedFile, RunSummary, StreamedRun, TestCase, TestRun } from './model.js';
 import { ResultsError } from '../kernel/errors.js';
 import { countJUnit, streamJUnit, type StreamLimits } from './junit-stream.js';
-import { pull } from './pull.js';
 import { RunTally } from './tally.js';
 
 /**
@@ -145,6 +144,8 @@ export async function openResultFiles(
 }
 
 async function* rereadCases(files: FileRead[], limits: IngestLimits, readAhead: number): AsyncGenerator<TestCase> {
+  // Loaded by the first iteration: counting files (`tdl results`) never needs it.
+  const { pull } = await import('./pull.js');
   for (const f of files) {
     if (f.error !== undefined) continue;
     const changed = (what: string) => new ResultsError(`${f.path}: changed after it was first read: ${what}`, { path: f.path });
