@@ -169,6 +169,7 @@ variable "topology" {
     functions = map(object({
       entry_point = string
     }))
+    job_launchers = list(string)
     push_subscriptions = map(object({
       topic                 = string
       function              = string

@@ -75,6 +75,13 @@ export const PUBLISHES = {
 };
 
 /**
+ * Who starts the test job: run-tests on each deployment, and the watchdog for a cycle whose
+ * job is still silent at its deadline (the delivery that opened the cycle may have died before
+ * launching). infra/ grants exactly these the launcher's role on the job.
+ */
+export const LAUNCHES_TEST_JOB = [FUNCTIONS.runTests, FUNCTIONS.watchdog] as const satisfies readonly FunctionName[];
+
+/**
  * What a person following loops subscribes to: `tdl watch` attaches a subscription of its own,
  * named with this prefix, to this topic and deletes it on the way out. infra/ grants operators
  * exactly that (attach to this topic, use subscriptions with this prefix).
@@ -211,6 +218,7 @@ export function terraformTopology() {
       topics: Object.values(TOPICS),
       dead_letter_topic: TOPICS.deadLetter,
       functions: Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [deployedName(fn), { entry_point: fn }])),
+      job_launchers: LAUNCHES_TEST_JOB.map(deployedName),
       push_subscriptions: Object.fromEntries(
         push.map((s) => [
           s.name,

@@ -42,6 +42,7 @@ export async function topologyVars(): Promise<{
   topics: string[];
   dead_letter_topic: string;
   functions: string[];
+  job_launchers: string[];
   push_subscriptions: Record<string, { topic: string; function: string }>;
 }> {
   return JSON.parse(await readFile(path.join(infra, 'topology.auto.tfvars.json'), 'utf8')).topology;

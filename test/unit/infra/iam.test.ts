@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, PUBLISHES, WATCH, deployedName, type FunctionName } from '../../../shared/chain/topology.js';
+import { FUNCTIONS, LAUNCHES_TEST_JOB, PUBLISHES, WATCH, deployedName, type FunctionName } from '../../../shared/chain/topology.js';
 import { CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS } from '../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
 import { loadCloudbuild, publishedTopics } from './cloudbuild.js';
 import { block, grants, hcl, root, topologyVars, type Grant, type Hcl } from './hcl.js';
@@ -174,12 +174,12 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}', audience: '${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}' }]);
   });
 
-  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, run-tests passes overrides to the test job, the build deploys as the services\' account; nothing else', () => {
+  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, the job\'s launchers pass overrides to the test job, the build deploys as the services\' account; nothing else', () => {
     const actAs = grants(h, { google_service_account_iam_member: 'service_account_id', google_service_account_iam_binding: 'service_account_id' }, topology);
     expect(actAs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
       [
         [PUBSUB_AGENT, 'roles/iam.serviceAccountTokenCreator', 'pusher'],
-        [fnAccount(FUNCTIONS.runTests), 'roles/iam.serviceAccountUser', 'test_job'],
+        ...LAUNCHES_TEST_JOB.map((fn) => [fnAccount(fn), 'roles/iam.serviceAccountUser', 'test_job']),
         ['build', 'roles/iam.serviceAccountUser', 'projects/${var.project}/serviceAccounts/${local.services_runtime_account}'],
       ].sort(),
     );
@@ -212,10 +212,12 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect([variable('read_service_logs').default, variable('model_analysis').default]).toEqual([true, false]);
   });
 
-  it('run-tests alone may start the test job, with exactly the permissions the launcher uses', () => {
+  it('run-tests and the watchdog alone may start the test job, with exactly the permissions the launcher uses', () => {
     const role = block(h.resource, 'google_project_iam_custom_role', 'job_runner');
     expect([...(role.permissions as string[])].sort()).toEqual([...CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS].sort());
+    const launchers = LAUNCHES_TEST_JOB.map(fnAccount).sort();
+    expect(launchers).toEqual(['fn[run-tests]', 'fn[watchdog]']);
     const job = grants(h, { google_cloud_run_v2_job_iam_member: 'name' }, topology);
-    expect(job.map((g) => [g.member, g.role, g.on])).toEqual([[fnAccount(FUNCTIONS.runTests), '${google_project_iam_custom_role.job_runner.id}', 'tests']]);
+    expect(job.map((g) => [g.member, g.role, g.on]).sort()).toEqual(launchers.map((m) => [m, '${google_project_iam_custom_role.job_runner.id}', 'tests']));
   });
 });
