@@ -62,10 +62,16 @@ export const PUBLISHES = {
   testJob: [TOPICS.loopEvents, TOPICS.testsFinished],
   /** A person steering loops (`tdl rerun`, `tdl cancel`). */
   operators: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
+  /**
+   * The dashboard (`tdl ui --allow-actions`): its re-run and cancel buttons send what
+   * `tdl rerun` and `tdl cancel` send; infra/ui.tf grants its account these with ui_allow_actions.
+   */
+  dashboard: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
 } as const satisfies {
   functions: Record<FunctionName, readonly TopicName[]>;
   testJob: readonly TopicName[];
   operators: readonly TopicName[];
+  dashboard: readonly TopicName[];
 };
 
 /**

@@ -18,6 +18,8 @@ const code = {
   functions: PUBLISHES.functions as Record<string, readonly string[]>,
   testJob: [...PUBLISHES.testJob].sort(),
   operators: [...PUBLISHES.operators].sort(),
+  /** What the dashboard's buttons publish (`tdl ui --allow-actions`: its publisher is held to this). */
+  dashboard: [...PUBLISHES.dashboard].sort(),
   /** What `tdl watch` subscribes to (it creates its subscription on WATCH.topic). */
   operatorSubscribes: [WATCH.topic],
 };
@@ -45,6 +47,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(code.functions[FUNCTIONS.control]).not.toContain('tests-finished');
     expect(code.testJob).toEqual(['loop-events', 'tests-finished']);
     expect(code.operators).toEqual(['deploy-finished', 'deploy-requested', 'loop-control']);
+    expect(code.dashboard).toEqual(code.operators);
     expect(code.operatorSubscribes).toEqual(['loop-events']);
   });
 
@@ -56,6 +59,8 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       build: publishedTopics(build),
       [PUBSUB_AGENT]: [topology.dead_letter_topic],
       'var.operators': code.operators,
+      // infra/ui.tf, read as switched on with ui_allow_actions.
+      ui: code.dashboard,
     };
     const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic', google_pubsub_topic_iam_binding: 'topic' }, topology);
     expect([...new Set(topicGrants.map((g) => g.role))].sort(), 'topic roles').toEqual(['roles/pubsub.publisher', 'roles/pubsub.subscriber']);
@@ -101,6 +106,8 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
       [fnAccount(FUNCTIONS.analyze)]: ['roles/aiplatform.user', 'roles/datastore.user', 'roles/logging.viewer'],
       test_job: ['roles/datastore.user'],
+      // The dashboard reads: it writes nothing to Firestore (its buttons publish).
+      ui: ['roles/datastore.viewer'],
       'var.operators': ['${google_project_iam_custom_role.watch_subscription_user.id}', '${google_project_iam_custom_role.watcher.id}', 'roles/datastore.user'],
       build: ['roles/logging.logWriter', 'roles/run.developer'],
       function_build: ['roles/logging.logWriter'],
@@ -148,7 +155,11 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(functionInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(Object.keys(topology.functions).map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]).sort());
     // The team's services: run-tests (its health and latency probes) and the test job (the suite)
     // call them with ID tokens of their own accounts; nobody else is granted them here.
-    const serviceInvokers = invokers.filter((g) => !g.on.startsWith('fn['));
+    // The dashboard (infra/ui.tf): IAP's service agent alone; people are let through by IAP.
+    const dashboardInvokers = invokers.filter((g) => g.on === 'ui');
+    expect(dashboardInvokers.map((g) => [g.member, g.role])).toEqual([['local.iap_agent', 'roles/run.invoker']]);
+    expect(h.locals.iap_agent).toBe('${var.ui_enabled ? "serviceAccount:${google_project_service_identity.iap[0].email}" : ""}');
+    const serviceInvokers = invokers.filter((g) => !g.on.startsWith('fn[') && g.on !== 'ui');
     expect(serviceInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual([
       [fnAccount(FUNCTIONS.runTests), 'roles/run.invoker', 'each.value'],
       ['test_job', 'roles/run.invoker', 'each.value'],
@@ -177,7 +188,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
   it('dead-lettering: the Pub/Sub service agent acknowledges on every push subscription', () => {
     const subs = grants(h, { google_pubsub_subscription_iam_member: 'subscription' }, topology);
     expect(subs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
-      Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]).sort(),
+      [...Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]), ['ui', 'roles/pubsub.subscriber', 'ui_events']].sort(),
     );
   });
 
