@@ -46,8 +46,9 @@ resource "google_pubsub_subscription_iam_member" "ui_reads_events" {
   member       = "serviceAccount:${google_service_account.ui[0].email}"
 }
 
-# The buttons send what tdl rerun and tdl cancel send (cli/loop-actions.ts, held to
-# PUBLISHES.operators at run time): only with ui_allow_actions.
+# The buttons send what tdl rerun and tdl cancel send (cli/loop-actions.ts; `tdl ui` holds its
+# publisher to PUBLISHES.dashboard, the same topics, and iam.test.ts checks the two agree): only
+# with ui_allow_actions.
 resource "google_pubsub_topic_iam_member" "ui_publishes" {
   for_each = toset(var.ui_enabled && var.ui_allow_actions ? local.operator_topics : [])
   topic    = google_pubsub_topic.topic[each.value].name
