@@ -119,25 +119,40 @@ resource "google_pubsub_topic_iam_member" "fn_publisher" {
 
 # run-tests starts the test job with overrides, after looking for an execution it already
 # started (a redelivery), and nothing else in Cloud Run: exactly CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS
-# of shared/adapters/cloud-run/cloud-run-job-launcher.ts (a test checks the two agree).
+# of shared/adapters/cloud-run/cloud-run-job-launcher.ts (a test checks the two agree). The
+# watchdog does the same for a cycle whose job is still silent at its deadline (the delivery
+# that opened the cycle died before launching): topology.job_launchers (LAUNCHES_TEST_JOB).
 resource "google_project_iam_custom_role" "job_runner" {
   role_id     = "tdlJobRunner"
   title       = "test-deploy-loop: run the test job"
   permissions = ["run.jobs.run", "run.jobs.runWithOverrides", "run.executions.list"]
 }
 
-resource "google_cloud_run_v2_job_iam_member" "run_tests_runs_job" {
+resource "google_cloud_run_v2_job_iam_member" "launcher_runs_job" {
+  for_each = toset(var.topology.job_launchers)
   name     = google_cloud_run_v2_job.tests.name
   location = var.region
   role     = google_project_iam_custom_role.job_runner.id
-  member   = "serviceAccount:${google_service_account.fn["run-tests"].email}"
+  member   = "serviceAccount:${google_service_account.fn[each.value].email}"
 }
 
-# run-tests acts as the job's account when it passes overrides.
-resource "google_service_account_iam_member" "run_tests_acts_as_job" {
+# A launcher acts as the job's account when it passes overrides.
+resource "google_service_account_iam_member" "launcher_acts_as_job" {
+  for_each           = toset(var.topology.job_launchers)
   service_account_id = google_service_account.test_job.name
   role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.fn["run-tests"].email}"
+  member             = "serviceAccount:${google_service_account.fn[each.value].email}"
+}
+
+# The grants run-tests had before the watchdog launched too: kept, not recreated.
+moved {
+  from = google_cloud_run_v2_job_iam_member.run_tests_runs_job
+  to   = google_cloud_run_v2_job_iam_member.launcher_runs_job["run-tests"]
+}
+
+moved {
+  from = google_service_account_iam_member.run_tests_acts_as_job
+  to   = google_service_account_iam_member.launcher_acts_as_job["run-tests"]
 }
 
 # Private team services: run-tests probes their health and latency, and the test job's suite

@@ -25,3 +25,8 @@ output "image_repository" {
   description = "Where images go: REGION-docker.pkg.dev/PROJECT/REPOSITORY (the test job's image too)."
   value       = "${var.region}-docker.pkg.dev/${var.project}/${google_artifact_registry_repository.images.repository_id}"
 }
+
+output "ui_url" {
+  description = "The dashboard's address behind IAP; empty unless ui_enabled."
+  value       = var.ui_enabled ? google_cloud_run_v2_service.ui[0].uri : ""
+}

@@ -169,6 +169,7 @@ variable "topology" {
     functions = map(object({
       entry_point = string
     }))
+    job_launchers = list(string)
     push_subscriptions = map(object({
       topic                 = string
       function              = string
@@ -192,4 +193,32 @@ variable "operators" {
     condition     = alltrue([for m in var.operators : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):.+", m))])
     error_message = "operators must be IAM principals such as user:me@example.com or group:team@example.com."
   }
+}
+
+variable "ui_enabled" {
+  description = "Deploy the dashboard (tdl ui) to Cloud Run behind Identity-Aware Proxy (infra/ui.tf). The project must be in an organization; ui_viewers says who may open it."
+  type        = bool
+  default     = false
+}
+
+variable "ui_image" {
+  description = "Container image of the dashboard, with this package installed at tdl_bin; empty means test_image (infra/test-job/Dockerfile installs it there)."
+  type        = string
+  default     = ""
+}
+
+variable "ui_viewers" {
+  description = "Principals (user:..., group:..., domain:...) IAP lets through to the dashboard (roles/iap.httpsResourceAccessor); nobody else gets in."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for m in var.ui_viewers : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):.+", m))])
+    error_message = "ui_viewers must be IAM principals such as user:me@example.com, group:team@example.com or domain:example.com."
+  }
+}
+
+variable "ui_allow_actions" {
+  description = "Show the dashboard's re-run and cancel buttons (tdl ui --allow-actions) and let its account publish what they send: deploy-finished, deploy-requested and loop-control. Off: it only reads."
+  type        = bool
+  default     = false
 }

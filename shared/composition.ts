@@ -88,7 +88,7 @@ export function createServices(env: RuntimeEnv, component = 'tdl'): Services {
     }),
     analyze: createAnalyze({ ...fn(FUNCTIONS.analyze), analyzer: createModelBackedAnalyzer(modelsFor(env)), serviceLogs: serviceLogsOf(env) }),
     report: createDecide(fn(FUNCTIONS.report)),
-    watchdog: createWatchdog(fn(FUNCTIONS.watchdog)),
+    watchdog: createWatchdog({ ...fn(FUNCTIONS.watchdog), launcher: lazyLauncher }),
     control: createControl(fn(FUNCTIONS.control)),
     recordResults: createRecordResults(as('test job', PUBLISHES.testJob)),
     notify: createNotify({

@@ -4,6 +4,8 @@ import { connect, connectionOptions, CONNECTION_HELP } from '../connect.js';
 import { out } from '../format.js';
 import { followLoopEvents } from '../loop-events.js';
 import { startDashboard } from '../ui/server.js';
+import { PUBLISHES } from '../../shared/chain/topology.js';
+import { allowedTopics } from '../../shared/chain/lifecycle/allowed-topics.js';
 
 const usage = `Usage: tdl ui [--port N] [--host H] [--allow-actions] [--subscription NAME] [--project PROJECT]
 
@@ -36,7 +38,8 @@ export const uiCommand: Command = {
     const conn = await connect(values.project);
     try {
       const dashboard = await startDashboard(
-        { store: conn.store, publisher: conn.publisher, follow: (onEvent) => followLoopEvents(conn.pubsub, onEvent, values.subscription) },
+        // The dashboard publishes only what its account is granted (PUBLISHES.dashboard, infra/ui.tf).
+        { store: conn.store, publisher: allowedTopics(conn.publisher, 'the dashboard', PUBLISHES.dashboard), follow: (onEvent) => followLoopEvents(conn.pubsub, onEvent, values.subscription) },
         { where: conn.target, host: values.host!, port, allowActions: values['allow-actions'] },
       ).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`--port: ${values.host}:${port} is taken; pass another --port (0 picks a free one)`);

@@ -62,11 +62,24 @@ export const PUBLISHES = {
   testJob: [TOPICS.loopEvents, TOPICS.testsFinished],
   /** A person steering loops (`tdl rerun`, `tdl cancel`). */
   operators: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
+  /**
+   * The dashboard (`tdl ui --allow-actions`): its re-run and cancel buttons send what
+   * `tdl rerun` and `tdl cancel` send; infra/ui.tf grants its account these with ui_allow_actions.
+   */
+  dashboard: [TOPICS.deployFinished, TOPICS.deployRequested, TOPICS.loopControl],
 } as const satisfies {
   functions: Record<FunctionName, readonly TopicName[]>;
   testJob: readonly TopicName[];
   operators: readonly TopicName[];
+  dashboard: readonly TopicName[];
 };
+
+/**
+ * Who starts the test job: run-tests on each deployment, and the watchdog for a cycle whose
+ * job is still silent at its deadline (the delivery that opened the cycle may have died before
+ * launching). infra/ grants exactly these the launcher's role on the job.
+ */
+export const LAUNCHES_TEST_JOB = [FUNCTIONS.runTests, FUNCTIONS.watchdog] as const satisfies readonly FunctionName[];
 
 /**
  * What a person following loops subscribes to: `tdl watch` attaches a subscription of its own,
@@ -205,6 +218,7 @@ export function terraformTopology() {
       topics: Object.values(TOPICS),
       dead_letter_topic: TOPICS.deadLetter,
       functions: Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [deployedName(fn), { entry_point: fn }])),
+      job_launchers: LAUNCHES_TEST_JOB.map(deployedName),
       push_subscriptions: Object.fromEntries(
         push.map((s) => [
           s.name,

@@ -119,6 +119,11 @@ export const TestJobState = z.object({
   commandFinishedAt: z.string().optional(),
   /** Why no tests ran, when the job was not launched. */
   skippedReason: z.string().optional(),
+  /**
+   * When the watchdog, finding the job silent at its deadline, launched it (or found the
+   * execution already started) and gave it one more window; a second silence blocks the loop.
+   */
+  secondChanceAt: z.string().optional(),
 });
 export type TestJobState = z.infer<typeof TestJobState>;
 

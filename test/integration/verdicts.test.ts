@@ -7,6 +7,7 @@ import type { TestRun } from '../../shared/results/model.js';
 import type { DeployFinished } from '../../shared/chain/messages.js';
 import { createRecordResults } from '../../shared/chain/record-results/record-results.js';
 import { silentLogger } from '../../shared/adapters/json-logger.js';
+import { launchDedupKey, planDeployFinished } from '../../shared/chain/run-tests/run-tests.js';
 
 /**
  * Each verdict and guard, reached by a real loop: real push deliveries to the functions,
@@ -105,17 +106,51 @@ describe('verdicts and guards, each reached by a real loop', () => {
     expect([second.verdict, second.verdictReason]).toEqual(['blocked', 'the test results were unreadable twice in a row']);
   });
 
-  it('blocked by the watchdog: a test job that never reports', async () => {
+  it('blocked by the watchdog: a test job that never reports, even after the watchdog made sure it was launched', async () => {
     await h.createLoop('v-silent', {}, { deadlines: { testSeconds: 1 } });
     await h.publisher.publish('deploy-finished', deployment('v-silent'));
     await eventually('the job launch', () => h.launches.some((l) => l.jobId === 'v-silent-c1'));
     await new Promise((r) => setTimeout(r, 1200));
+    // First silence: the watchdog asks for the job, finds the execution run-tests started, starts none.
+    await h.publisher.publish('watchdog-tick', { at: new Date().toISOString() });
+    const chance = await eventually('the second chance', async () => (await h.store.getCycle('v-silent', 1))?.testJob?.secondChanceAt);
+    expect((await h.store.getCycle('v-silent', 1))?.phase).toBe('testing');
+    expect(h.launches.filter((l) => l.jobId === 'v-silent-c1')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(chance) + 1200 - Date.now())));
     await h.publisher.publish('watchdog-tick', { at: new Date().toISOString() });
     const c = await finished('v-silent', 1);
-    expect([c.verdict, c.verdictReason]).toEqual(['blocked', 'test job v-silent-c1 never reported within 1 s']);
+    expect([c.verdict, c.verdictReason]).toEqual(['blocked', 'test job v-silent-c1 never reported within 1 s, nor in the 1 s more the watchdog gave it after making sure it was launched']);
     // The job that reports late changes nothing.
     const late = await h.recordResults({ loopId: 'v-silent', cycle: 1, jobId: 'v-silent-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: c.phaseAt.testing!, commandFinishedAt: new Date().toISOString() });
     expect(late.kind).toBe('ignored');
+  });
+
+  it('a cycle whose delivery died before launching its job, with no redelivery: the watchdog launches the job and the loop goes on', async () => {
+    await h.createLoop('v-orphan', {}, { deadlines: { testSeconds: 1 } });
+    // The delivery of deploy-finished committed the cycle 20 s ago and was killed before it
+    // launched the job; its redelivery is still waiting out Pub/Sub's backoff.
+    const message = deployment('v-orphan');
+    const died = new Date(Date.now() - 20_000);
+    const key = launchDedupKey({ loopId: 'v-orphan', buildId: message.buildId, commit: message.commit })!;
+    await h.store.transact({ loopId: 'v-orphan', dedupKey: key }, (view) => planDeployFinished(view, message, { messageId: 'killed-1', now: died, health: [] }));
+    expect((await h.store.getCycle('v-orphan', 1))?.phase).toBe('testing');
+    // The watchdog ticks as it does every minute in the cloud: the first tick publishes what the
+    // dead delivery left in the outbox (and gives the phase its time again), a later one launches.
+    await eventually('the launch by the watchdog', async () => {
+      await h.publisher.publish('watchdog-tick', { at: new Date().toISOString() });
+      await new Promise((r) => setTimeout(r, 1000));
+      return h.launches.some((l) => l.jobId === 'v-orphan-c1');
+    });
+    const record = await eventually('the launch recorded', async () => ((await h.store.getDedup(key))?.state === 'completed' ? h.store.getDedup(key) : undefined));
+    expect(record?.outcome).toMatch(/^test job v-orphan-c1 launched by the watchdog as v-orphan-c1-exec-\d+$/);
+    const at = new Date().toISOString();
+    await h.recordResults({ loopId: 'v-orphan', cycle: 1, jobId: 'v-orphan-c1', run: green(), exitCode: 0, crashed: false, commandStartedAt: at, commandFinishedAt: at });
+    const c = await finished('v-orphan', 1);
+    expect([c.verdict, c.totals?.tests]).toEqual(['succeeded', 2]);
+    // The redelivery that comes at last is answered from the record: no second launch.
+    await h.publisher.publish('deploy-finished', message);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.launches.filter((l) => l.jobId === 'v-orphan-c1')).toHaveLength(1);
   });
 
   it('the watchdog publishes what a step that died left in the outbox of an ended cycle', async () => {

@@ -15,6 +15,11 @@ export interface RunTestsDeps extends StepDeps {
   launcher: TestJobLauncher;
 }
 
+/** The watchdog launches a silent cycle's test job itself (idempotent per job id) before blocking it. */
+export interface WatchdogDeps extends StepDeps {
+  launcher: TestJobLauncher;
+}
+
 /** How a step ended, for logs and tests: what a person would want to know. */
 export type StepOutcome =
   | { kind: 'done'; detail: string }

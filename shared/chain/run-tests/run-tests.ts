@@ -308,7 +308,8 @@ function findCycleOfBuild(view: TxView, message: DeployFinished): CycleDoc | nul
   return null;
 }
 
-function jobRequest(cycle: CycleDoc): TestJobRequest {
+/** The launch request of a cycle's test job, from what the cycle recorded of its deployment. */
+export function jobRequest(cycle: CycleDoc): TestJobRequest {
   return {
     loopId: cycle.loopId,
     cycle: cycle.n,

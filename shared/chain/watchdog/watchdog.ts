@@ -1,13 +1,14 @@
 import type { TxPlan, TxView } from '../../ports/loop-store.js';
-import { ACTIVE_PHASES, type OutboxEntry, type Phase } from '../../domain/model.js';
+import { ACTIVE_PHASES, type CycleDoc, type OutboxEntry, type Phase } from '../../domain/model.js';
 import type { Decision } from '../../domain/decisions.js';
 import { abandoned, publishAbandoned, unpublished } from '../lifecycle/outbox.js';
 import { analysisFacts, applyDecision, storeLoopReport } from '../lifecycle/close-cycle.js';
 import { commitThenPublish, type ToPublish } from '../lifecycle/run-step.js';
 import { addSeconds } from '../../kernel/time.js';
-import type { StepDeps, StepOutcome } from '../lifecycle/step-deps.js';
+import { IN_PROGRESS_TTL_MS, type StepOutcome, type WatchdogDeps } from '../lifecycle/step-deps.js';
+import type { TestJobRequest } from '../../ports/services.js';
 import { planReport } from '../decide/decide.js';
-import { launchDedupKey } from '../run-tests/run-tests.js';
+import { jobRequest, launchDedupKey } from '../run-tests/run-tests.js';
 
 /** How far back the sweep looks for ended cycles (the cloud's tick runs every minute). */
 const SWEEP_WINDOW_MS = 15 * 60_000;
@@ -18,6 +19,10 @@ interface WatchdogPlan extends ToPublish {
   ended?: boolean;
   /** The phase got a second chance: the message that starts it was sent again. */
   resent?: string;
+  /** The silent test job to launch (idempotent per job id: an execution already started is found, not doubled). */
+  launch?: TestJobRequest;
+  /** The launch's dedup record this tick claimed (it was expired or missing), to complete once launched. */
+  launchKey?: string;
 }
 
 /**
@@ -25,7 +30,7 @@ interface WatchdogPlan extends ToPublish {
  * loop hangs in silence. A cycle whose next message was written but never published is
  * nudged instead: its outbox is published again and it gets one more phase's time.
  */
-export function createWatchdog(deps: StepDeps) {
+export function createWatchdog(deps: WatchdogDeps) {
   return async function watchdog(): Promise<StepOutcome> {
     const now = deps.clock.now();
     const active = await deps.store.activeCycles();
@@ -33,12 +38,18 @@ export function createWatchdog(deps: StepDeps) {
     const closed: string[] = [];
     const resent: string[] = [];
     for (const ref of overdue) {
+      // Each cycle judged at its own time: on a busy emulator one transaction can take seconds,
+      // and a deadline extended from the tick's start could already be past when written.
+      const at = deps.clock.now();
       const plan = await commitThenPublish(
         deps,
         // A testing cycle's launch record says when the delivery that launched its job began.
         { loopId: ref.loopId, cycle: ref.n, dedupKey: ref.phase === 'testing' ? launchDedupKey(ref) : undefined },
-        (view) => planTimeout(view, ref.n, now),
-        { afterPublish: async (p) => (p.ended ? storeLoopReport(deps, ref.loopId) : undefined) },
+        (view) => planTimeout(view, ref.n, at),
+        {
+          beforePublish: (p) => launchSilentJob(deps, p),
+          afterPublish: async (p) => (p.ended ? storeLoopReport(deps, ref.loopId) : undefined),
+        },
       );
       if (plan.closed) closed.push(`${ref.loopId}/${ref.n}: ${plan.closed}`);
       if (plan.resent) resent.push(`${ref.loopId}/${ref.n}: ${plan.resent}`);
@@ -64,9 +75,30 @@ export function createWatchdog(deps: StepDeps) {
   };
 }
 
-const TIMEOUT_REASON: Partial<Record<Phase, (seconds: number, jobId: string) => string>> = {
+/**
+ * The second chance of a silent test job: launched now, unless an execution of its job id
+ * already runs (the launcher finds it and starts nothing). The delivery that opened the cycle
+ * may have died before launching, and its redelivery may wait out Pub/Sub's backoff and the
+ * emulator's lock timeouts for longer than the phase's deadline. A launch that fails is logged;
+ * the window stands, and a job still silent at its end blocks the loop.
+ */
+async function launchSilentJob(deps: WatchdogDeps, plan: WatchdogPlan): Promise<void> {
+  if (!plan.launch) return;
+  const { loopId, cycle, jobId } = plan.launch;
+  try {
+    const { executionId } = await deps.launcher.launch(plan.launch);
+    if (plan.launchKey) await deps.store.completeDedup(plan.launchKey, `test job ${jobId} launched by the watchdog as ${executionId}`);
+    deps.log.warn(`watchdog: test job ${jobId} was silent at its deadline: it runs as ${executionId}`, { loopId, cycle });
+  } catch (error) {
+    if (plan.launchKey) await deps.store.releaseDedup(plan.launchKey).catch(() => undefined);
+    deps.log.error(`watchdog: test job ${jobId} was silent at its deadline and could not be launched: ${(error as Error).message}`, { loopId, cycle });
+  }
+}
+
+const TIMEOUT_REASON: Partial<Record<Phase, (seconds: number, jobId: string, secondChance: boolean) => string>> = {
   deploying: (s) => `the deployment did not finish within ${s} s`,
-  testing: (s, job) => `test job ${job} never reported within ${s} s`,
+  testing: (s, job, again) =>
+    again ? `test job ${job} never reported within ${s} s, nor in the ${s} s more the watchdog gave it after making sure it was launched` : `test job ${job} never reported within ${s} s`,
   analyzing: (s) => `the analysis did not finish within ${s} s`,
 };
 
@@ -118,16 +150,46 @@ export function planTimeout(view: TxView, n: number, now: Date): TxPlan<Watchdog
         result: { n, pending: [], resent: `the test job's launch began late (a redelivery took over or is under way): its ${seconds} s run to ${deadline}` },
       };
     }
+    if (!cycle.testJob?.secondChanceAt) return secondChance(view, cycle, seconds, now);
   }
   const reasonOf = TIMEOUT_REASON[cycle.phase];
   if (!reasonOf) return { result: { pending: [] } };
   const decision: Decision = {
     verdict: 'blocked',
-    reason: reasonOf(seconds, cycle.testJob?.jobId ?? 'none'),
+    reason: reasonOf(seconds, cycle.testJob?.jobId ?? 'none', Boolean(cycle.testJob?.secondChanceAt)),
     nextAction: 'a person checks the step that stopped (its logs), then re-runs with `tdl rerun`',
   };
   const plan = applyDecision(loop, cycle, decision, analysisFacts(cycle), now);
   return { writes: plan.writes, result: { n, pending: plan.result.pending, closed: `${cycle.phase} timed out: ${decision.reason}` } };
+}
+
+/**
+ * A test job silent at its deadline, with no delivery launching it: the watchdog launches it
+ * itself (after this commit) and gives it one more phase's time, once. When no delivery has
+ * completed the launch, this tick claims its record, so that a redelivery arriving meanwhile
+ * waits rather than asking for a second execution at the same instant; once launched, the
+ * record is completed and redeliveries are answered from it alone.
+ */
+function secondChance(view: TxView, cycle: CycleDoc, seconds: number, now: Date): TxPlan<WatchdogPlan> {
+  const at = now.toISOString();
+  const launch = jobRequest(cycle);
+  const deadline = addSeconds(now, seconds);
+  const testJob = { ...(cycle.testJob ?? { jobId: launch.jobId }), secondChanceAt: at };
+  const record = view.dedup;
+  const claim =
+    record && record.state !== 'completed'
+      ? { ...record, messageId: 'watchdog', cycle: cycle.n, state: 'in-progress' as const, at, expiresAt: new Date(now.getTime() + IN_PROGRESS_TTL_MS).toISOString() }
+      : undefined;
+  return {
+    writes: { cycles: [{ n: cycle.n, data: { deadline, testJob } }], ...(claim ? { dedup: claim } : {}) },
+    result: {
+      n: cycle.n,
+      pending: [],
+      launch,
+      launchKey: claim?.key,
+      resent: `test job ${launch.jobId} had not reported by its deadline: the watchdog launches it (or finds it running) and gives it ${seconds} s more, to ${deadline}`,
+    },
+  };
 }
 
 /**

@@ -42,6 +42,7 @@ export async function topologyVars(): Promise<{
   topics: string[];
   dead_letter_topic: string;
   functions: string[];
+  job_launchers: string[];
   push_subscriptions: Record<string, { topic: string; function: string }>;
 }> {
   return JSON.parse(await readFile(path.join(infra, 'topology.auto.tfvars.json'), 'utf8')).topology;
@@ -72,6 +73,13 @@ export function instances(resource: Block, where: string, locals: Record<string,
   // A list local that depends on variables (local.invoked_services): one symbolic instance.
   const localSet = /^\$\{toset\(local\.(\w+)\)\}$/.exec(forEach);
   if (localSet) return [{ key: `local.${localSet[1]}`, value: `local.${localSet[1]}` }];
+  // An optional part (infra/ui.tf): `toset(var.on && … ? LIST : [])` is read as switched on,
+  // so its grants are checked as they would be made.
+  const optional = /^\$\{toset\(var\.\w+(?: && var\.\w+)* \? (local|var)\.(\w+) : \[\]\)\}$/.exec(forEach);
+  if (optional) {
+    if (optional[1] === 'var') return [{ key: `var.${optional[2]}`, value: `var.${optional[2]}` }];
+    return localList(locals[optional[2]!], locals, `${where}: local.${optional[2]}`).map((v) => ({ key: v, value: v }));
+  }
   // Principals given by a list variable (var.operators): one symbolic instance stands for all.
   const principals = /^\$\{toset\(var\.(\w+)\)\}$/.exec(forEach);
   if (principals) return [{ key: `var.${principals[1]}`, value: `var.${principals[1]}` }];
@@ -128,7 +136,8 @@ export function reference(
 ): string {
   const body = expr.replace(/^serviceAccount:/, '');
   const ref = new RegExp(`^\\$\\{${type}\\.(\\w+)(?:\\[([^\\]]+)\\])?(?:\\.\\w+(?:\\[\\d+\\])?)+\\}$`).exec(body);
-  if (ref) return ref[2] ? `${ref[1]}[${index(ref[2], at, where, topology)}]` : ref[1]!;
+  // `[0]` of a resource with `count` (an optional part, read as switched on) names the resource itself.
+  if (ref) return ref[2] && !/^\d+$/.test(ref[2]) ? `${ref[1]}[${index(ref[2], at, where, topology)}]` : ref[1]!;
   const other = /^\$\{([\w.]+)\}$/.exec(body);
   if (other) return other[1]!;
   if (body.includes('${')) throw new Error(`${where}: cannot evaluate ${expr}`);

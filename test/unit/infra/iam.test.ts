@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, PUBLISHES, WATCH, deployedName, type FunctionName } from '../../../shared/chain/topology.js';
+import { FUNCTIONS, LAUNCHES_TEST_JOB, PUBLISHES, WATCH, deployedName, type FunctionName } from '../../../shared/chain/topology.js';
 import { CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS } from '../../../shared/adapters/cloud-run/cloud-run-job-launcher.js';
 import { loadCloudbuild, publishedTopics } from './cloudbuild.js';
 import { block, grants, hcl, root, topologyVars, type Grant, type Hcl } from './hcl.js';
@@ -18,6 +18,8 @@ const code = {
   functions: PUBLISHES.functions as Record<string, readonly string[]>,
   testJob: [...PUBLISHES.testJob].sort(),
   operators: [...PUBLISHES.operators].sort(),
+  /** What the dashboard's buttons publish (`tdl ui --allow-actions`: its publisher is held to this). */
+  dashboard: [...PUBLISHES.dashboard].sort(),
   /** What `tdl watch` subscribes to (it creates its subscription on WATCH.topic). */
   operatorSubscribes: [WATCH.topic],
 };
@@ -45,6 +47,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(code.functions[FUNCTIONS.control]).not.toContain('tests-finished');
     expect(code.testJob).toEqual(['loop-events', 'tests-finished']);
     expect(code.operators).toEqual(['deploy-finished', 'deploy-requested', 'loop-control']);
+    expect(code.dashboard).toEqual(code.operators);
     expect(code.operatorSubscribes).toEqual(['loop-events']);
   });
 
@@ -56,6 +59,8 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       build: publishedTopics(build),
       [PUBSUB_AGENT]: [topology.dead_letter_topic],
       'var.operators': code.operators,
+      // infra/ui.tf, read as switched on with ui_allow_actions.
+      ui: code.dashboard,
     };
     const topicGrants = grants(h, { google_pubsub_topic_iam_member: 'topic', google_pubsub_topic_iam_binding: 'topic' }, topology);
     expect([...new Set(topicGrants.map((g) => g.role))].sort(), 'topic roles').toEqual(['roles/pubsub.publisher', 'roles/pubsub.subscriber']);
@@ -101,6 +106,8 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
       ...Object.fromEntries(Object.values(FUNCTIONS).map((fn) => [fnAccount(fn), ['roles/datastore.user']])),
       [fnAccount(FUNCTIONS.analyze)]: ['roles/aiplatform.user', 'roles/datastore.user', 'roles/logging.viewer'],
       test_job: ['roles/datastore.user'],
+      // The dashboard reads: it writes nothing to Firestore (its buttons publish).
+      ui: ['roles/datastore.viewer'],
       'var.operators': ['${google_project_iam_custom_role.watch_subscription_user.id}', '${google_project_iam_custom_role.watcher.id}', 'roles/datastore.user'],
       build: ['roles/logging.logWriter', 'roles/run.developer'],
       function_build: ['roles/logging.logWriter'],
@@ -148,7 +155,11 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect(functionInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual(Object.keys(topology.functions).map((f) => ['pusher', 'roles/run.invoker', `fn[${f}]`]).sort());
     // The team's services: run-tests (its health and latency probes) and the test job (the suite)
     // call them with ID tokens of their own accounts; nobody else is granted them here.
-    const serviceInvokers = invokers.filter((g) => !g.on.startsWith('fn['));
+    // The dashboard (infra/ui.tf): IAP's service agent alone; people are let through by IAP.
+    const dashboardInvokers = invokers.filter((g) => g.on === 'ui');
+    expect(dashboardInvokers.map((g) => [g.member, g.role])).toEqual([['local.iap_agent', 'roles/run.invoker']]);
+    expect(h.locals.iap_agent).toBe('${var.ui_enabled ? "serviceAccount:${google_project_service_identity.iap[0].email}" : ""}');
+    const serviceInvokers = invokers.filter((g) => !g.on.startsWith('fn[') && g.on !== 'ui');
     expect(serviceInvokers.map((g) => [g.member, g.role, g.on]).sort()).toEqual([
       [fnAccount(FUNCTIONS.runTests), 'roles/run.invoker', 'each.value'],
       ['test_job', 'roles/run.invoker', 'each.value'],
@@ -163,12 +174,12 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect((sub.push_config as Array<Record<string, unknown>>)[0]!.oidc_token).toEqual([{ service_account_email: '${google_service_account.pusher.email}', audience: '${google_cloudfunctions2_function.fn[each.value.function].service_config[0].uri}' }]);
   });
 
-  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, run-tests passes overrides to the test job, the build deploys as the services\' account; nothing else', () => {
+  it('acting as an account: the Pub/Sub agent mints the pusher\'s tokens, the job\'s launchers pass overrides to the test job, the build deploys as the services\' account; nothing else', () => {
     const actAs = grants(h, { google_service_account_iam_member: 'service_account_id', google_service_account_iam_binding: 'service_account_id' }, topology);
     expect(actAs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
       [
         [PUBSUB_AGENT, 'roles/iam.serviceAccountTokenCreator', 'pusher'],
-        [fnAccount(FUNCTIONS.runTests), 'roles/iam.serviceAccountUser', 'test_job'],
+        ...LAUNCHES_TEST_JOB.map((fn) => [fnAccount(fn), 'roles/iam.serviceAccountUser', 'test_job']),
         ['build', 'roles/iam.serviceAccountUser', 'projects/${var.project}/serviceAccounts/${local.services_runtime_account}'],
       ].sort(),
     );
@@ -177,7 +188,7 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
   it('dead-lettering: the Pub/Sub service agent acknowledges on every push subscription', () => {
     const subs = grants(h, { google_pubsub_subscription_iam_member: 'subscription' }, topology);
     expect(subs.map((g) => [g.member, g.role, g.on]).sort()).toEqual(
-      Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]).sort(),
+      [...Object.keys(topology.push_subscriptions).map((s) => [PUBSUB_AGENT, 'roles/pubsub.subscriber', `push[${s}]`]), ['ui', 'roles/pubsub.subscriber', 'ui_events']].sort(),
     );
   });
 
@@ -201,10 +212,12 @@ describe('who may publish, invoke and act: exactly what the code uses', () => {
     expect([variable('read_service_logs').default, variable('model_analysis').default]).toEqual([true, false]);
   });
 
-  it('run-tests alone may start the test job, with exactly the permissions the launcher uses', () => {
+  it('run-tests and the watchdog alone may start the test job, with exactly the permissions the launcher uses', () => {
     const role = block(h.resource, 'google_project_iam_custom_role', 'job_runner');
     expect([...(role.permissions as string[])].sort()).toEqual([...CLOUD_RUN_JOB_LAUNCHER_PERMISSIONS].sort());
+    const launchers = LAUNCHES_TEST_JOB.map(fnAccount).sort();
+    expect(launchers).toEqual(['fn[run-tests]', 'fn[watchdog]']);
     const job = grants(h, { google_cloud_run_v2_job_iam_member: 'name' }, topology);
-    expect(job.map((g) => [g.member, g.role, g.on])).toEqual([[fnAccount(FUNCTIONS.runTests), '${google_project_iam_custom_role.job_runner.id}', 'tests']]);
+    expect(job.map((g) => [g.member, g.role, g.on]).sort()).toEqual(launchers.map((m) => [m, '${google_project_iam_custom_role.job_runner.id}', 'tests']));
   });
 });

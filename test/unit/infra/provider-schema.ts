@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hcl } from './hcl.js';
-import type { ProviderSchema, StructSchema } from '../../../scripts/derive-provider-schema.js';
+import { PROVIDERS, providerOf, type ProviderSchema, type StructSchema } from '../../../scripts/derive-provider-schema.js';
 
-/** The google provider's schema as derived by scripts/derive-provider-schema.ts (committed). */
-export async function providerSchema(): Promise<ProviderSchema> {
-  return JSON.parse(await readFile(path.join(import.meta.dirname, '../../fixtures/terraform/google-provider-schema.json'), 'utf8')) as ProviderSchema;
+/** Each provider's schema by its local name in infra/ (google, google-beta). */
+export type ProviderSchemas = Record<string, ProviderSchema>;
+
+/** The google and google-beta providers' schemas as derived by scripts/derive-provider-schema.ts (committed). */
+export async function providerSchemas(): Promise<ProviderSchemas> {
+  const entries = await Promise.all(
+    Object.values(PROVIDERS).map(async ({ local, file }) => [local, JSON.parse(await readFile(path.join(import.meta.dirname, '../../fixtures/terraform', file), 'utf8')) as ProviderSchema] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection']);
@@ -13,28 +19,36 @@ type Body = Record<string, unknown>;
 
 /**
  * What Terraform's validation of the google provider would refuse, offline: every argument and
- * block of every google_* resource and data source is one the schema has; required ones are
- * there; nothing read-only is set; blocks are written as blocks; and every reference
+ * block of every google_* resource and data source is one the schema of its provider (google,
+ * or google-beta where it says `provider = google-beta`) has; required ones are there; nothing
+ * read-only is set; blocks are written as blocks; and every reference
  * `google_x.name[…].attr[…].attr` names a declared resource and a path its schema has.
  */
-export function schemaProblems(h: Hcl, schema: ProviderSchema): string[] {
+export function schemaProblems(h: Hcl, schemas: ProviderSchemas): string[] {
   const problems: string[] = [];
-  for (const [kind, blocks, types] of [
-    ['resource', h.resource, schema.resources],
-    ['data', h.data, schema.dataSources],
+  for (const [kind, blocks] of [
+    ['resource', h.resource],
+    ['data', h.data],
   ] as const) {
     for (const [type, byName] of Object.entries(blocks)) {
       if (!type.startsWith('google_')) continue;
-      const struct = types[type];
-      if (!struct) {
-        problems.push(`${kind} ${type}: not in the schema of provider ${schema.providerVersion} (a new type: run scripts/derive-provider-schema.ts again)`);
-        continue;
+      for (const [name, bodies] of Object.entries(byName)) {
+        for (const body of bodies) {
+          const where = `${kind === 'data' ? 'data.' : ''}${type}.${name}`;
+          const schema = schemas[providerOf(body)];
+          if (!schema) {
+            problems.push(`${where}: provider ${providerOf(body)} has no schema here (known: ${Object.keys(schemas).join(', ')})`);
+            continue;
+          }
+          const struct = (kind === 'resource' ? schema.resources : schema.dataSources)[type];
+          if (!struct) problems.push(`${kind} ${type}: not in the schema of provider ${providerOf(body)} ${schema.providerVersion} (a new type: run scripts/derive-provider-schema.ts again)`);
+          else checkBody(where, body, struct, schema, problems, true);
+        }
       }
-      for (const [name, bodies] of Object.entries(byName)) for (const body of bodies) checkBody(`${kind === 'data' ? 'data.' : ''}${type}.${name}`, body, struct, schema, problems, true);
     }
   }
-  problems.push(...referenceProblems(h, schema));
-  return problems;
+  problems.push(...referenceProblems(h, schemas));
+  return [...new Set(problems)];
 }
 
 function checkBody(where: string, body: Body, structName: string, schema: ProviderSchema, problems: string[], topLevel: boolean): void {
@@ -84,7 +98,7 @@ function strings(value: unknown, out: string[] = []): string[] {
 
 const REFERENCE = /(?<![\w.])(data\.)?(google_\w+)\.(\w+)((?:\[[^\]]*\])?(?:\.\w+(?:\[[^\]]*\])?)*)/g;
 
-function referenceProblems(h: Hcl, schema: ProviderSchema): string[] {
+function referenceProblems(h: Hcl, schemas: ProviderSchemas): string[] {
   const problems: string[] = [];
   const texts = strings([h.resource, h.data, h.output, h.locals, h.variable]);
   for (const text of texts) {
@@ -95,8 +109,9 @@ function referenceProblems(h: Hcl, schema: ProviderSchema): string[] {
         problems.push(`${ref}: no ${data ? 'data source' : 'resource'} ${type}.${name} in infra/`);
         continue;
       }
-      const root = (data ? schema.dataSources : schema.resources)[type];
-      if (!root) continue;
+      const schema = schemas[providerOf(declared[0] ?? {})];
+      const root = schema && (data ? schema.dataSources : schema.resources)[type];
+      if (!schema || !root) continue;
       const path = rest.replace(/\[[^\]]*\]/g, '').split('.').filter(Boolean);
       let struct: StructSchema | undefined = schema.structs[root];
       for (const segment of path) {

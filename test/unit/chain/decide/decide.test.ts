@@ -71,10 +71,18 @@ describe('planReport', () => {
 });
 
 describe('planTimeout', () => {
-  it('blocks the loop when the test job never reported', () => {
+  it('launches a silent test job once and gives it one more window, then blocks the loop', () => {
     const v = view({ phase: 'testing', deadline: '2026-11-24T10:04:00.000Z', testJob: { jobId: 'shop-main-c1' } });
-    const { writes, result } = planTimeout(v, 1, now);
-    expect(result.closed).toBe('testing timed out: test job shop-main-c1 never reported within 1800 s');
+    const first = planTimeout(v, 1, now);
+    expect(first.result.closed).toBeUndefined();
+    expect(first.result.launch).toEqual({ loopId: 'shop-main', cycle: 1, jobId: 'shop-main-c1', serviceUrls: { api: 'http://127.0.0.1:1' } });
+    expect(first.writes?.cycles?.[0]).toEqual({ n: 1, data: { deadline: '2026-11-24T10:35:00.000Z', testJob: { jobId: 'shop-main-c1', secondChanceAt: now.toISOString() } } });
+    expect(first.writes?.loop).toBeUndefined();
+    // Still silent at the end of that window: blocked, and the reason says it had both.
+    const again = view({ phase: 'testing', deadline: '2026-11-24T10:04:00.000Z', testJob: { jobId: 'shop-main-c1', secondChanceAt: '2026-11-24T09:34:00.000Z' } });
+    const { writes, result } = planTimeout(again, 1, now);
+    expect(result.launch).toBeUndefined();
+    expect(result.closed).toBe('testing timed out: test job shop-main-c1 never reported within 1800 s, nor in the 1800 s more the watchdog gave it after making sure it was launched');
     expect(writes?.cycles?.[0]?.data).toMatchObject({ phase: 'done', verdict: 'blocked' });
     expect(writes?.loop?.status).toBe('blocked');
   });
@@ -90,9 +98,15 @@ describe('planTimeout', () => {
     // A launch still in progress may be taken over once its record expires: time from then.
     const inProgress = { ...v, dedup: { ...record, state: 'in-progress' as const } };
     expect(planTimeout(inProgress, 1, now).writes?.cycles?.[0]?.data).toEqual({ deadline: '2026-11-24T10:20:15.000Z' });
-    // Its time used up since: blocked as any job that never reported.
+    // Its time used up since, and the delivery that held the launch long dead: the watchdog
+    // claims the launch itself, so a redelivery arriving now waits instead of launching too.
     const later = new Date('2026-11-24T10:21:00.000Z');
-    expect(planTimeout(inProgress, 1, later).result.closed).toBe('testing timed out: test job shop-main-c1 never reported within 1800 s');
+    const takeOver = planTimeout(inProgress, 1, later);
+    expect(takeOver.result.closed).toBeUndefined();
+    expect(takeOver.result.launchKey).toBe('k');
+    expect(takeOver.writes?.dedup).toEqual({ ...record, state: 'in-progress', messageId: 'watchdog', at: later.toISOString(), expiresAt: '2026-11-24T10:21:15.000Z' });
+    // A launch some delivery completed is not claimed again: the launcher finds its execution.
+    expect(planTimeout(v, 1, later).writes?.dedup).toBeUndefined();
   });
 
   it('writes the verdict itself when the report step did not, instead of blocking', () => {
