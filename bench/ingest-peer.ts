@@ -18,6 +18,10 @@ async function main(): Promise<void> {
     const { parse } = await import('junit2json');
     const out = (await parse(readFileSync(file, 'utf8'))) as { testsuite?: Array<{ testcase?: unknown[] }> };
     cases = (out.testsuite ?? []).reduce((n, s) => n + (s.testcase?.length ?? 0), 0);
+  } else if (parser === 'tdl-cases') {
+    // Ours with every case built (name, id, suite, failure text decoded), as the job reads them to store.
+    const { readResultFile } = await import('../shared/results/ingest.js');
+    cases = (await readResultFile(file, () => undefined)).tests;
   } else if (parser === 'read') {
     // The floor: a process that reads the bytes (synchronously, as every parser here does) and parses nothing.
     cases = readFileSync(file).length > 0 ? 0 : 0;

@@ -19,7 +19,12 @@ export interface IngestRow {
   peakRssMb: number;
 }
 
-export const PARSERS = ['tdl', 'fast-xml-parser', 'junit2json', 'read'] as const;
+/**
+ * `tdl` counts, as `tdl results` does (no TestCase built); `tdl-cases` builds every TestCase
+ * with its failure text, as the job does when it stores them: the fair match for the peers,
+ * which build a whole document.
+ */
+export const PARSERS = ['tdl', 'tdl-cases', 'fast-xml-parser', 'junit2json', 'read'] as const;
 
 /** A pytest-style JUnit file of `n` cases (about 300 bytes each; one in ten fails with a traceback). */
 export async function generatePytestJUnit(file: string, n: number): Promise<void> {
