@@ -60,9 +60,11 @@ export interface LatencyProbe {
 
 export interface Clock {
   now(): Date;
+  /** Waits `ms` of this clock's time. A clock without it (a test's frozen clock) never waits. */
+  sleep?(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
