@@ -39,7 +39,6 @@ export function createAnalyze(deps: AnalyzeDeps) {
       alreadyDone: () => ({ kind: 'duplicate', detail: `cycle ${n} was already analyzed` }),
       plan: (view, _record, now) => planAnalyze(view, loop, n, computed, now),
     });
-    if (plan.claimed) deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId, cycle: n, messageId });
     return plan.outcome;
   };
 }

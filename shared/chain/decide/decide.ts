@@ -24,7 +24,6 @@ export function createDecide(deps: StepDeps) {
         if (p.ended) await storeLoopReport(deps, loopId);
       },
     });
-    if (plan.claimed) deps.log.info(`report: ${plan.outcome.detail}`, { loopId, cycle: n });
     return plan.outcome;
   };
 }

@@ -74,9 +74,10 @@ export interface HandledOnce<P extends StepPlan> {
 /**
  * The "handled once" lifecycle every message-driven step goes through: claim the fact's dedup
  * record in the step's transaction, run the side effects, publish the outbox, then mark the
- * record completed; on any failure release it, so the redelivery does the rest. A delivery that
- * finds the record in progress waits for it to complete or expire (waitOutClaim) and is told to
- * retry only if it still is in progress; one that finds it expired takes over.
+ * record completed and log the outcome; on any failure release it, so the redelivery does the
+ * rest. A delivery that finds the record in progress waits for it to complete or expire
+ * (waitOutClaim) and is told to retry only if it still is in progress; one that finds it
+ * expired takes over.
  */
 export async function handleOnce<P extends StepPlan>(deps: StepDeps, spec: HandledOnce<P>): Promise<Handled<P>> {
   const key = dedupKey(spec.step, ...spec.fact);
@@ -110,6 +111,9 @@ export async function handleOnce<P extends StepPlan>(deps: StepDeps, spec: Handl
     await deps.store.releaseDedup(key).catch(() => undefined);
     throw error;
   }
+  // What the step did, said once here for every step (a delivery that found nothing to do is
+  // for its step to mention, or not).
+  deps.log.info(`${spec.step}: ${result.outcome.detail}`, { loopId: spec.loopId, cycle: result.n ?? spec.cycle, messageId: spec.messageId });
   return result;
 }
 

@@ -42,7 +42,8 @@ export function createRunTests(deps: RunTestsDeps) {
     const health = await probeServices(deps, loop, message);
     const performance = await measurePerformance(deps, loop, message, health);
     const plan = await handleOnce<RunTestsPlan>(deps, runTestsOnce(message, { messageId, now: deps.clock.now(), health, performance }, deps));
-    deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, cycle: plan.n, messageId });
+    // handleOnce said what a claimed delivery did; a redelivery says what it found.
+    if (!plan.claimed) deps.log.info(`${STEP}: ${plan.outcome.detail}`, { loopId: message.loopId, cycle: plan.n, messageId });
     return plan.outcome;
   };
 }
