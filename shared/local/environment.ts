@@ -102,6 +102,9 @@ export class LocalEnvironment {
   /** Handles the messages of an existing subscription (the topology's pull subscriptions) as `subscribe` does. */
   consume(sub: Subscription, onMessage: (data: unknown, message: Message) => void): void {
     const seen = new Set<string>();
+    // A stream error is emitted as an event: without a listener it would end the process. It
+    // comes when the subscription is gone (a Pub/Sub restart, before closeSubscriptions).
+    sub.on('error', (error: Error) => this.log(`subscription ${sub.name}: ${error.message}`));
     sub.on('message', (m: Message) => {
       m.ack();
       if (seen.has(m.id)) return;
